@@ -16,10 +16,22 @@ from orchestration.settings import get_settings
 
 # subcommand -> (module, one-line help)
 COMMANDS: dict[str, tuple[str, str]] = {
-    "demo": ("orchestration.commands.demo", "generate the demo data, load it, build the warehouse and serve the dashboards"),
-    "generate": ("orchestration.commands.generate", "write a synthetic revenue cycle (837, 835, CSV extracts, ground truth)"),
-    "ingest": ("orchestration.commands.ingest", "load X12 835/837 and CSV extract files or folders into the raw layer"),
-    "build": ("orchestration.commands.build", "run dbt seeds, models and tests through Dagster, then publish the snapshot"),
+    "demo": (
+        "orchestration.commands.demo",
+        "generate the demo data, load it, build the warehouse and serve the dashboards",
+    ),
+    "generate": (
+        "orchestration.commands.generate",
+        "write a synthetic revenue cycle (837, 835, CSV extracts, ground truth)",
+    ),
+    "ingest": (
+        "orchestration.commands.ingest",
+        "load X12 835/837 and CSV extract files or folders into the raw layer",
+    ),
+    "build": (
+        "orchestration.commands.build",
+        "run dbt seeds, models and tests through Dagster, then publish the snapshot",
+    ),
     "serve": ("orchestration.commands.serve", "serve the dashboards from the published snapshot"),
     "dagster": ("orchestration.commands.dagster_ui", "open the Dagster UI (dagster dev) on this warehouse"),
     "users": ("orchestration.commands.users", "manage dashboard users and roles"),

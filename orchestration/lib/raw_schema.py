@@ -292,7 +292,7 @@ TABLES: dict[str, list[tuple[str, str]]] = {
         ("posted_date", "date not null"),
         ("patient_control_number", "varchar not null"),
         ("payer_id", "varchar"),  # whose balance it adjusts; empty = patient balance
-        ("adjustment_type", "varchar not null"),  # denial_write_off | timely_filing_write_off | small_balance | bad_debt | charity | refund | administrative
+        ("adjustment_type", "varchar not null"),  # accepted values: docs/data_contracts.md
         ("reason_code", "varchar"),  # CARC that led to it, when a denial
         ("amount", "decimal(18,2) not null"),  # positive reduces the balance
         ("user_id", "varchar"),
@@ -315,7 +315,7 @@ TABLES: dict[str, list[tuple[str, str]]] = {
         ("activity_date", "date not null"),
         ("patient_control_number", "varchar not null"),
         ("payer_id", "varchar"),
-        ("activity_type", "varchar not null"),  # appeal_sent | corrected_claim_sent | status_call | note | write_off_requested
+        ("activity_type", "varchar not null"),  # accepted values: docs/data_contracts.md
         ("assigned_to", "varchar"),  # biller user id
         ("note", "varchar"),  # free text, synthetic
     ],

@@ -1,0 +1,1 @@
+"""Benchmarks: they print and record figures; no test asserts a time."""

@@ -1,0 +1,289 @@
+"""`rcm bench`: one instrument for "will it keep up with our volume?".
+
+For each size it generates the demo data, runs the real pipeline into a fresh warehouse home (each
+stage a child process, measured for wall time, CPU time and the peak memory of its process tree),
+measures the dashboards' queries on the published snapshot and a one-day increment, and compares the
+X12 reader with its peers on the same bytes. It prints a Markdown table and writes JSON; no test
+asserts a time.
+"""
+
+from __future__ import annotations
+
+import argparse
+import itertools
+import json
+import math
+import os
+import platform
+import re
+import shutil
+import sys
+import time
+from datetime import UTC, datetime
+from pathlib import Path
+
+from orchestration.bench.runner import Measured, measure
+from orchestration.settings import REPO_ROOT
+
+_DATED = re.compile(r"_(\d{8})_")
+
+
+def add_arguments(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument(
+        "--claims",
+        type=int,
+        nargs="+",
+        default=[100_000, 1_000_000],
+        help="sizes to run (default 100000 1000000; add 10000000 when you have the time)",
+    )
+    parser.add_argument("--json", type=Path, default=None, help="write the results as JSON here")
+    parser.add_argument("--markdown", type=Path, default=None, help="write the Markdown table here")
+    parser.add_argument(
+        "--workdir", type=Path, default=REPO_ROOT / "bench-results", help="where homes are made"
+    )
+    parser.add_argument("--keep", action="store_true", help="keep each size's warehouse home")
+    parser.add_argument("--skip-peers", action="store_true", help="skip the oxedi/pyx12/split comparison")
+    parser.add_argument("--seed", type=int, default=42)
+
+
+def _machine() -> dict:
+    import duckdb
+
+    meminfo = Path("/proc/meminfo").read_text().split("\n", 1)[0]
+    return {
+        "cores": os.cpu_count(),
+        "memory": " ".join(meminfo.split()[1:]),
+        "cpu": next(
+            (
+                line.split(":", 1)[1].strip()
+                for line in Path("/proc/cpuinfo").read_text().splitlines()
+                if line.startswith("model name")
+            ),
+            platform.processor(),
+        ),
+        "python": platform.python_version(),
+        "duckdb": duckdb.__version__,
+        "platform": platform.platform(),
+        "when": datetime.now(UTC).isoformat(timespec="seconds"),
+    }
+
+
+def _folder_bytes(path: Path) -> int:
+    return sum(item.stat().st_size for item in path.rglob("*") if item.is_file()) if path.exists() else 0
+
+
+def _rcm(*words: str) -> list[str]:
+    return [sys.executable, "-m", "orchestration.cli", *words]
+
+
+def _stage(name: str, measured: Measured, input_bytes: int = 0, rows: int = 0) -> dict:
+    if measured.returncode != 0:
+        tail = (measured.stderr or measured.stdout)[-2000:]
+        raise RuntimeError(f"bench stage {name} failed (exit {measured.returncode}):\n{tail}")
+    wall = measured.wall_seconds
+    return {
+        "stage": name,
+        "wall_seconds": round(wall, 3),
+        "cpu_seconds": round(measured.cpu_seconds, 3),
+        "peak_rss_mb": round(measured.peak_rss_mb, 1),
+        "input_bytes": input_bytes,
+        "rows": rows,
+        "mb_per_second": round(input_bytes / 1e6 / wall, 2) if input_bytes and wall else None,
+        "rows_per_second": round(rows / wall, 1) if rows and wall else None,
+    }
+
+
+def _ingest_rows(stdout: str) -> int:
+    """Rows reported by `rcm ingest --json` (JSON lines): claims + service lines + other row counts."""
+    total = 0
+    for line in stdout.splitlines():
+        line = line.strip()
+        if not line.startswith("{"):
+            continue
+        record = json.loads(line)
+        counts = record.get("row_counts") or {}
+        total += sum(int(v) for v in counts.values()) if counts else 0
+    return total
+
+
+def _hold_back_last_day(demo: Path, held: Path) -> str | None:
+    """Move the X12 files of the last dated day aside, to be loaded later as the daily increment."""
+    dated = [(m.group(1), p) for p in demo.glob("x12/*/*") if (m := _DATED.search(p.name))]
+    if not dated:
+        return None
+    last_day = max(day for day, _ in dated)
+    for day, path in dated:
+        if day == last_day:
+            target = held / path.relative_to(demo)
+            target.parent.mkdir(parents=True, exist_ok=True)
+            shutil.move(str(path), target)
+    return last_day
+
+
+def bench_size(claims: int, workdir: Path, seed: int, skip_peers: bool) -> dict:
+    home = workdir / f"home-{claims}"
+    shutil.rmtree(home, ignore_errors=True)
+    home.mkdir(parents=True)
+    env = {"RCM_HOME": str(home), "RCM_LOG_LEVEL": "WARNING"}
+    demo, held = home / "demo", home / "held"
+    stages: list[dict] = []
+
+    generated = measure(
+        _rcm("generate", "--out", str(demo), "--claims", str(claims), "--seed", str(seed)), env
+    )
+    stages.append(_stage("generate", generated, _folder_bytes(demo), claims))
+    last_day = _hold_back_last_day(demo, held)
+
+    for name, folder in (
+        ("parse+load 835", demo / "x12" / "835"),
+        ("parse+load 837", demo / "x12" / "837"),
+        ("CSV + expectations", demo / "csv"),
+    ):
+        loaded = measure(_rcm("ingest", "--json", str(folder)), env)
+        stages.append(_stage(name, loaded, _folder_bytes(folder), _ingest_rows(loaded.stdout)))
+
+    built = measure(_rcm("build"), env)
+    stages.append(_stage("dbt build + publish", built))
+
+    result: dict = {"claims": claims, "stages": stages, "held_back_day": last_day}
+
+    snapshot = _current_snapshot(home)
+    if snapshot is not None:
+        try:
+            from orchestration.bench.dashboards import measure_callbacks
+
+            result["dashboard_callbacks"] = measure_callbacks(snapshot)
+        except ImportError as error:
+            result["dashboard_callbacks"] = {"skipped": f"dashboards bench unavailable: {error}"}
+
+    if last_day is not None:
+        started = time.perf_counter()
+        increment = measure(_rcm("ingest", "--json", str(held)), env)
+        rebuilt = measure(_rcm("build"), env)
+        result["daily_increment"] = {
+            "day": last_day,
+            "input_bytes": _folder_bytes(held),
+            "ingest": _stage("increment ingest", increment, _folder_bytes(held)),
+            "build": _stage("increment build + publish", rebuilt),
+            "total_seconds": round(time.perf_counter() - started, 2),
+        }
+
+    if not skip_peers:
+        try:
+            from orchestration.bench.x12 import measure_x12
+
+            paths = sorted((demo / "x12" / "835").glob("*"))
+            result["x12_peers"] = measure_x12(paths)
+        except ImportError as error:
+            result["x12_peers"] = {"skipped": f"x12 bench unavailable: {error}"}
+    return result
+
+
+def _current_snapshot(home: Path) -> Path | None:
+    pointer = home / "snapshots" / "CURRENT"
+    if not pointer.exists():
+        return None
+    return home / "snapshots" / pointer.read_text().strip()
+
+
+def scaling(results: list[dict]) -> list[dict]:
+    """Log-log slope of wall time over size between consecutive sizes, per stage (1.0 = linear)."""
+    rows = []
+    for small, large in itertools.pairwise(results):
+        size_ratio = large["claims"] / small["claims"]
+        by_name = {stage["stage"]: stage for stage in small["stages"]}
+        for stage in large["stages"]:
+            before = by_name.get(stage["stage"])
+            if not before or not before["wall_seconds"] or not stage["wall_seconds"]:
+                continue
+            slope = math.log(stage["wall_seconds"] / before["wall_seconds"]) / math.log(size_ratio)
+            rows.append(
+                {
+                    "stage": stage["stage"],
+                    "from_claims": small["claims"],
+                    "to_claims": large["claims"],
+                    "exponent": round(slope, 3),
+                }
+            )
+    return rows
+
+
+def to_markdown(report: dict) -> str:
+    machine = report["machine"]
+    lines = [
+        f"Machine: {machine['cores']} cores, {machine['memory']} memory, {machine['cpu']}; "
+        f"Python {machine['python']}, DuckDB {machine['duckdb']}; run {machine['when']}.",
+        "",
+        "| claims | stage | wall s | CPU s | peak RSS MB | input MB | rows | MB/s | rows/s |",
+        "|---:|---|---:|---:|---:|---:|---:|---:|---:|",
+    ]
+    for result in report["results"]:
+        for stage in result["stages"]:
+            lines.append(
+                f"| {result['claims']:,} | {stage['stage']} | {stage['wall_seconds']:.1f} | "
+                f"{stage['cpu_seconds']:.1f} | {stage['peak_rss_mb']:.0f} | "
+                f"{stage['input_bytes'] / 1e6:.1f} | {stage['rows']:,} | {stage['mb_per_second'] or ''} | "
+                f"{stage['rows_per_second'] or ''} |"
+            )
+        end_to_end = sum(s["wall_seconds"] for s in result["stages"] if s["stage"] != "generate")
+        peak = max(s["peak_rss_mb"] for s in result["stages"] if s["stage"] != "generate")
+        lines.append(
+            f"| {result['claims']:,} | **load + build + publish** | **{end_to_end:.1f}** | | "
+            f"**{peak:.0f}** | | | | |"
+        )
+    if report["scaling"]:
+        lines += ["", "| stage | sizes | scaling exponent |", "|---|---|---:|"]
+        for row in report["scaling"]:
+            lines.append(
+                f"| {row['stage']} | {row['from_claims']:,} → {row['to_claims']:,} | {row['exponent']} |"
+            )
+    for result in report["results"]:
+        increment = result.get("daily_increment")
+        if increment:
+            lines.append(
+                f"\nDaily increment at {result['claims']:,} claims (day {increment['day']}, "
+                f"{increment['input_bytes'] / 1e6:.1f} MB): ingest {increment['ingest']['wall_seconds']:.1f} s "
+                f"+ build {increment['build']['wall_seconds']:.1f} s = {increment['total_seconds']:.1f} s."
+            )
+        callbacks = result.get("dashboard_callbacks")
+        if callbacks and "skipped" not in callbacks:
+            lines += [
+                f"\nDashboard queries at {result['claims']:,} claims (ms):",
+                "",
+                "| callback | p50 | p95 | p99 |",
+                "|---|---:|---:|---:|",
+            ]
+            for name, figures in sorted(callbacks.items()):
+                if isinstance(figures, dict) and "p95" in figures:
+                    lines.append(f"| {name} | {figures['p50']} | {figures['p95']} | {figures['p99']} |")
+        peers = result.get("x12_peers")
+        if peers and "skipped" not in peers:
+            lines += [f"\nX12 835 reader vs peers at {result['claims']:,} claims:", "", "```"]
+            lines.append(json.dumps(peers, indent=2, default=str))
+            lines.append("```")
+    return "\n".join(lines) + "\n"
+
+
+def run(args: argparse.Namespace) -> int:
+    args.workdir.mkdir(parents=True, exist_ok=True)
+    report: dict = {"machine": _machine(), "results": []}
+    for claims in sorted(args.claims):
+        print(f"== {claims:,} claims", flush=True)
+        result = bench_size(claims, args.workdir, args.seed, args.skip_peers)
+        for stage in result["stages"]:
+            print(
+                f"   {stage['stage']:<22} {stage['wall_seconds']:>8.1f} s  "
+                f"{stage['peak_rss_mb']:>7.0f} MB  {stage['mb_per_second'] or '':>8}",
+                flush=True,
+            )
+        report["results"].append(result)
+        if not args.keep:
+            shutil.rmtree(args.workdir / f"home-{claims}", ignore_errors=True)
+    report["scaling"] = scaling(report["results"])
+    markdown = to_markdown(report)
+    print(markdown)
+    json_path = args.json or args.workdir / "bench.json"
+    json_path.write_text(json.dumps(report, indent=2, default=str))
+    (args.markdown or args.workdir / "bench.md").write_text(markdown)
+    print(f"wrote {json_path}")
+    return 0

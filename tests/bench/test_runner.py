@@ -1,0 +1,69 @@
+"""The benchmark's instruments measure what they say (the figures themselves are never asserted)."""
+
+from __future__ import annotations
+
+import sys
+import textwrap
+
+from orchestration.bench.runner import measure
+from orchestration.commands.bench import scaling, to_markdown
+
+ALLOCATE = "import time; block = bytearray({mb} * 1024 * 1024); block[::4096] = b'x' * len(block[::4096]); time.sleep(0.6)"
+
+
+def test_peak_memory_counts_the_whole_process_tree() -> None:
+    # A parent holding 80 MB starts a child holding 80 MB at the same time: the tree peaks at 160 MB,
+    # which no single process reaches.
+    script = textwrap.dedent(
+        f"""
+        import subprocess, sys
+        child = subprocess.Popen([sys.executable, "-c", {ALLOCATE.format(mb=80)!r}])
+        {ALLOCATE.format(mb=80)}
+        child.wait()
+        """
+    )
+    measured = measure([sys.executable, "-c", script])
+    assert measured.returncode == 0
+    assert measured.peak_rss_mb > 150
+    assert measured.wall_seconds >= 0.6
+
+
+def test_failed_command_keeps_its_exit_code_and_stderr() -> None:
+    measured = measure([sys.executable, "-c", "import sys; sys.stderr.write('boom'); sys.exit(3)"])
+    assert measured.returncode == 3
+    assert "boom" in measured.stderr
+
+
+def test_scaling_exponent_is_the_log_log_slope() -> None:
+    results = [
+        {"claims": 1000, "stages": [{"stage": "build", "wall_seconds": 2.0}]},
+        {"claims": 10000, "stages": [{"stage": "build", "wall_seconds": 20.0}]},
+        {"claims": 100000, "stages": [{"stage": "build", "wall_seconds": 400.0}]},
+    ]
+    rows = scaling(results)
+    assert [row["exponent"] for row in rows] == [1.0, 1.301]
+
+
+def test_markdown_table_names_machine_and_end_to_end_total() -> None:
+    stage = {
+        "wall_seconds": 3.0,
+        "cpu_seconds": 5.0,
+        "peak_rss_mb": 100.0,
+        "input_bytes": 2_000_000,
+        "rows": 10,
+        "mb_per_second": 0.67,
+        "rows_per_second": 3.3,
+    }
+    report = {
+        "machine": {"cores": 2, "memory": "24 GB", "cpu": "x", "python": "3.11", "duckdb": "2", "when": "t"},
+        "results": [
+            {
+                "claims": 1000,
+                "stages": [{**stage, "stage": "generate"}, {**stage, "stage": "dbt build + publish"}],
+            }
+        ],
+        "scaling": [],
+    }
+    text = to_markdown(report)
+    assert "2 cores" in text
+    assert "| 1,000 | **load + build + publish** | **3.0** |" in text

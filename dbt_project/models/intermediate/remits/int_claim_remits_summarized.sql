@@ -1,0 +1,104 @@
+-- One row per claim with at least one 835 record: its remittance history in one row.
+-- First record = the earliest (BPR16, file arrival, position); latest record = the last one that is
+-- not a reversal. First payment = earliest BPR16 of a record with CLP04 > 0 (accounting model).
+with
+
+remits as (
+
+    select * from {{ ref('int_remits_matched') }}
+    where claim_id is not null
+
+),
+
+claim_status_codes as (
+
+    select * from {{ ref('claim_status_codes') }}
+
+),
+
+remit_totals as (
+
+    select
+        claim_id,
+        min(payer_name) as remit_payer_name,
+        min(payment_date) as first_remit_date,
+        max(payment_date) as last_remit_date,
+        min(case when paid_amount > 0 then payment_date end) as first_payment_date,
+        min(case when is_forwarded then payment_date end) as first_forward_date,
+        count(*) as remit_count,
+        sum(paid_amount) as paid_amount,
+        sum(contractual_amount) as contractual_amount,
+        sum(patient_responsibility_amount) as patient_responsibility_amount,
+        max(case when is_reversal then 1 else 0 end) = 1 as was_reversed,
+        sum(denial_adjustment_count) as denial_adjustment_count
+    from (
+        select
+            remits.*,
+            coalesce(claim_status_codes.is_forwarded, false) as is_forwarded
+        from remits
+        left join claim_status_codes
+            on remits.claim_status_code = claim_status_codes.claim_status_code
+    ) as remits_with_status
+    group by claim_id
+
+),
+
+first_remits as (
+
+    select * from remits
+    where remit_order = 1
+
+),
+
+latest_remits as (
+
+    select
+        *,
+        row_number() over (partition by claim_id order by remit_order desc) as recency_rank
+    from remits
+    where not is_reversal
+
+),
+
+final as (
+
+    select
+        remit_totals.claim_id,
+        remit_totals.remit_payer_name,
+        remit_totals.first_remit_date,
+        remit_totals.last_remit_date,
+        remit_totals.first_payment_date,
+        remit_totals.first_forward_date,
+        cast(remit_totals.remit_count as integer) as remit_count,
+        {{ rcm_money('remit_totals.paid_amount') }} as paid_amount,
+        {{ rcm_money('remit_totals.contractual_amount') }} as contractual_amount,
+        {{ rcm_money('remit_totals.patient_responsibility_amount') }} as patient_responsibility_amount,
+        remit_totals.was_reversed,
+        remit_totals.denial_adjustment_count > 0 as has_any_denial,
+        first_remits.remit_id as first_remit_id,
+        first_remits.claim_status_code as first_claim_status_code,
+        first_remits.paid_amount as first_paid_amount,
+        first_remits.patient_responsibility_amount as first_patient_responsibility_amount,
+        first_remits.has_denial as first_remit_has_denial,
+        first_remits.principal_denial_root_cause as first_remit_denial_root_cause,
+        first_remits.principal_denial_group_carc_code as first_remit_denial_group_carc_code,
+        first_remits.match_method,
+        latest_remits.remit_id as latest_remit_id,
+        latest_remits.claim_status_code as latest_claim_status_code,
+        latest_remits.payment_date as latest_remit_date,
+        latest_remits.paid_amount as latest_paid_amount,
+        latest_remits.has_denial as latest_remit_has_denial,
+        latest_remits.is_full_denial as latest_remit_is_full_denial,
+        latest_remits.denial_amount as latest_denial_amount,
+        latest_remits.principal_denial_root_cause as latest_denial_root_cause,
+        latest_remits.principal_denial_group_carc_code as latest_denial_group_carc_code
+    from remit_totals
+    inner join first_remits
+        on remit_totals.claim_id = first_remits.claim_id
+    left join latest_remits
+        on remit_totals.claim_id = latest_remits.claim_id
+        and latest_remits.recency_rank = 1
+
+)
+
+select * from final

@@ -1,0 +1,100 @@
+-- One row per 835 claim record (CLP) with the claim it pays: matched on the PCN's first 20
+-- characters (payers may truncate CLP01) and the payer id (match_method pcn_payer). A record whose
+-- PCN is known but whose payer never received our claim is a crossover (the prior payer sent it
+-- on): it opens a claim of its own for that payer (crossover). A record without a payer id goes to
+-- the encounter's primary claim (pcn_only). A record whose PCN is unknown stays unmatched
+-- (claim_id null; fct_unmatched_remits lists it) and still counts in the cash totals.
+with
+
+remits as (
+
+    select * from {{ ref('int_remits_joined') }}
+
+),
+
+claims as (
+
+    select * from {{ ref('int_claims_aggregated') }}
+
+),
+
+pcn_keys as (
+
+    select * from {{ ref('int_pcn_keys_mapped') }}
+
+),
+
+encounters as (
+
+    select * from {{ ref('int_encounters_aggregated') }}
+
+),
+
+exact_candidates as (
+
+    select
+        remits.remit_id,
+        claims.claim_id,
+        row_number() over (
+            partition by remits.remit_id
+            order by case when claims.patient_control_number = remits.patient_control_number then 0 else 1 end,
+                claims.patient_control_number
+        ) as candidate_rank
+    from remits
+    inner join claims
+        on remits.pcn_match_key = claims.pcn_match_key
+        and remits.payer_id = claims.payer_id
+
+),
+
+exact_matches as (
+
+    select remit_id, claim_id from exact_candidates
+    where candidate_rank = 1
+
+),
+
+matched as (
+
+    select
+        remits.*,
+        pcn_keys.patient_control_number as encounter_patient_control_number,
+        case
+            when exact_matches.claim_id is not null then exact_matches.claim_id
+            when pcn_keys.patient_control_number is null then null
+            when remits.payer_id is null then encounters.primary_claim_id
+            else {{ rcm_key(['pcn_keys.patient_control_number', 'remits.payer_id']) }}
+        end as claim_id,
+        case
+            when exact_matches.claim_id is not null then 'pcn_payer'
+            when pcn_keys.patient_control_number is null then 'unmatched'
+            when remits.payer_id is null then 'pcn_only'
+            else 'crossover'
+        end as match_method
+    from remits
+    left join exact_matches
+        on remits.remit_id = exact_matches.remit_id
+    left join pcn_keys
+        on remits.pcn_match_key = pcn_keys.pcn_match_key
+    left join encounters
+        on pcn_keys.patient_control_number = encounters.patient_control_number
+
+),
+
+final as (
+
+    select
+        *,
+        -- Order of a claim's 835 records: payment date (BPR16), then the file's arrival, then position.
+        case
+            when claim_id is not null
+                then row_number() over (
+                    partition by claim_id
+                    order by payment_date, file_received_at, file_id, claim_position
+                )
+        end as remit_order
+    from matched
+
+)
+
+select * from final

@@ -1,0 +1,50 @@
+-- One row per 835 service line (SVC) of a current file.
+-- Only files that are the latest loaded version of their name (stg_raw__load_ledger) pass, so a
+-- replaced file is never counted twice.
+with
+
+current_files as (
+
+    select file_id from {{ ref('stg_raw__load_ledger') }}
+    where is_current_version
+
+),
+
+source as (
+
+    select * from {{ source('raw', 'era_service_lines') }}
+    where file_id in (select file_id from current_files)
+
+),
+
+renamed as (
+
+    select
+        file_id,
+        transaction_position,
+        claim_position,
+        line_position,
+        procedure_qualifier,
+        nullif(trim(procedure_code), '') as procedure_code,
+        nullif(trim(modifier_1), '') as modifier_1,
+        nullif(trim(modifier_2), '') as modifier_2,
+        nullif(trim(modifier_3), '') as modifier_3,
+        nullif(trim(modifier_4), '') as modifier_4,
+        charge_amount,
+        paid_amount,
+        nullif(trim(revenue_code), '') as revenue_code,
+        paid_units,
+        original_procedure_code,
+        original_units,
+        nullif(trim(line_item_control_number), '') as line_item_control_number,
+        service_date,
+        service_end_date,
+        allowed_amount,
+        sum_adjustment_amount,
+        is_balanced,
+        balance_difference_amount
+    from source
+
+)
+
+select * from renamed

@@ -1,0 +1,353 @@
+"""Benchmark of the X12 reader against its peers, on the same bytes, plus a large-835 fixture builder.
+
+``build_835(target_bytes, seed)`` writes a valid, balanced 835 (several ST/SE, varied CLP/SVC/CAS,
+reversals, remarks, PLB) of about the requested size from a template; ``write_835_set`` writes a set
+of such files (the 1 GB peak-memory set is several files). ``measure_x12(paths)`` reports, for the
+same bytes: our reader in one process and in two, a naive ``split`` of segments and elements, oxedi
+and pyx12 when importable (pyx12 on a small prefix, extrapolated and labelled so), the ratios and
+the peak RSS. Figures are printed and returned; no test asserts a time.
+
+Run: ``.venv/bin/python -m orchestration.bench.x12 [--mb 10] [--files 4] [--big-gb 0] [paths...]``.
+"""
+
+from __future__ import annotations
+
+import argparse
+import gc
+import json
+import os
+import random
+import resource
+import sys
+import tempfile
+import time
+from collections.abc import Callable
+from pathlib import Path
+
+from orchestration.lib.x12 import parse_files_parallel, parse_x12
+from orchestration.lib.x12.envelope import tokenize
+
+_PAYERS = [("ACME HEALTH PLAN", "60054"), ("NORTHWIND MUTUAL", "87726"), ("CONTOSO CARE", "39026")]
+# Synthetic procedure codes: HCPCS Level II (public) and clearly fake five-digit codes.
+_PROCEDURES = ["G0439", "J1100", "A0428", "E0114", "L3908", "Q4131", "90001", "90002", "90003", "90004"]
+_MODIFIERS = ["", "", "", "25", "59", "LT", "RT", "GT"]
+_REMARKS = ["N130", "M15", "N381", "MA130", "N20", "M80"]
+_DENIAL_REASONS = ["16", "50", "97", "197", "29", "18", "96"]
+_PATIENT_REASONS = ["1", "2", "3"]
+
+
+def _cents(value: int) -> str:
+    """Integer cents to an X12 amount: ``12345`` → ``123.45``, ``1200`` → ``12``, ``-5`` → ``-.05``."""
+    sign = "-" if value < 0 else ""
+    value = abs(value)
+    whole, cents = divmod(value, 100)
+    if cents == 0:
+        return f"{sign}{whole}"
+    text = f"{whole}.{cents:02d}".rstrip("0")
+    return sign + (text[1:] if text.startswith("0.") else text)
+
+
+def _claim(rng: random.Random, number: int, service_day: str, out: list[str]) -> int:
+    """Append one claim (CLP loop) to ``out``; return its CLP04 in cents."""
+    line_total = rng.randint(1, 6)
+    lines = []
+    claim_charge = claim_paid = claim_patient = 0
+    for line_number in range(line_total):
+        charge = rng.randint(2_000, 250_000)
+        denied = rng.random() < 0.08
+        adjustments: list[tuple[str, str, int]] = []
+        if denied:
+            adjustments.append(("CO", rng.choice(_DENIAL_REASONS), charge))
+        else:
+            contractual = charge * rng.randint(5, 45) // 100
+            adjustments.append(("CO", "45", contractual))
+            remaining = charge - contractual
+            for reason in _PATIENT_REASONS:
+                if remaining > 100 and rng.random() < 0.3:
+                    share = remaining * rng.randint(5, 25) // 100
+                    adjustments.append(("PR", reason, share))
+                    remaining -= share
+            if rng.random() < 0.05:
+                adjustments.append(("CO", "253", remaining * 2 // 100))
+        paid = charge - sum(amount for _, _, amount in adjustments)
+        claim_charge += charge
+        claim_paid += paid
+        claim_patient += sum(amount for group, _, amount in adjustments if group == "PR")
+        lines.append((line_number, charge, paid, adjustments, denied))
+    status = "4" if claim_paid == 0 else rng.choice("1111112")
+    reversal = rng.random() < 0.03
+    sign = -1 if reversal else 1
+    pcn = f"PCN{number:09d}"
+    out.append(
+        f"CLP*{pcn}*{'22' if reversal else status}*{_cents(sign * claim_charge)}*{_cents(sign * claim_paid)}"
+        f"*{_cents(sign * claim_patient) if claim_patient else ''}*12*{number:012d}*11*1"
+    )
+    out.append(f"NM1*QC*1*PATIENT{number % 997}*ALEX****MI*M{number:08d}")
+    if rng.random() < 0.3:
+        out.append(f"NM1*IL*1*SUBSCRIBER{number % 331}*SAM****MI*S{number:08d}")
+    out.append("NM1*82*1*RENDERING*PAT****XX*1999999984")
+    if rng.random() < 0.1:
+        out.append("MOA***" + rng.choice(_REMARKS))
+    if reversal:
+        out.append(f"REF*F8*{number - 1:012d}")
+    out.append(f"DTM*232*{service_day}")
+    out.append(f"DTM*233*{service_day}")
+    out.append(f"DTM*050*{service_day}")
+    for line_number, charge, paid, adjustments, denied in lines:
+        procedure = rng.choice(_PROCEDURES)
+        modifier = rng.choice(_MODIFIERS)
+        composite = f"HC:{procedure}:{modifier}" if modifier else f"HC:{procedure}"
+        units = rng.choice(("1", "1", "1", "2", "3"))
+        out.append(f"SVC*{composite}*{_cents(sign * charge)}*{_cents(sign * paid)}**{units}")
+        out.append(f"DTM*472*{service_day}")
+        by_group: dict[str, list[tuple[str, int]]] = {}
+        for group, reason, amount in adjustments:
+            by_group.setdefault(group, []).append((reason, amount))
+        for group, items in by_group.items():
+            triplets = "*".join(f"{reason}*{_cents(sign * amount)}*" for reason, amount in items).rstrip("*")
+            out.append(f"CAS*{group}*{triplets}")
+        out.append(f"REF*6R*{number}-{line_number + 1}")
+        if not denied:
+            out.append(f"AMT*B6*{_cents(sign * (charge - adjustments[0][2]))}")
+        if denied or rng.random() < 0.1:
+            out.append("LQ*HE*" + rng.choice(_REMARKS))
+    return sign * claim_paid
+
+
+def build_835(target_bytes: int, seed: int = 835, claims_per_transaction: int = 2000) -> bytes:
+    """A valid 005010X221A1 835 of about ``target_bytes``: balanced lines, claims and transactions.
+
+    Several ST/SE sets of ``claims_per_transaction`` claims; some claims are reversals (CLP02=22,
+    negated amounts), some denied; PLB interest (L6) and recoupment (WO) pairs keep BPR02 positive.
+    """
+    rng = random.Random(seed)
+    parts = [
+        "ISA*00*          *00*          *ZZ*BENCHPAYER     *ZZ*BENCHPROVIDER  *250102*1200*^*00501*000000001*0*T*:",
+        "GS*HP*BENCHPAYER*BENCHPROVIDER*20250102*1200*1*X*005010X221A1",
+    ]
+    size = sum(len(part) + 2 for part in parts)
+    number = 0
+    transactions = 0
+    while size < target_bytes:
+        transactions += 1
+        payer_name, payer_id = _PAYERS[transactions % len(_PAYERS)]
+        body: list[str] = []
+        paid_total = 0
+        body_size = 0
+        for _ in range(claims_per_transaction):
+            number += 1
+            day = f"2024{rng.randint(1, 12):02d}{rng.randint(1, 28):02d}"
+            first = len(body)
+            paid_total += _claim(rng, number, day, body)
+            body_size += sum(len(segment) + 2 for segment in body[first:])
+            if size + body_size >= target_bytes:
+                break
+        interest = rng.randint(0, 5_000)
+        recoupment = rng.randint(0, 20_000) if paid_total > 40_000 else 0
+        plb = f"PLB*1999999984*20241231*L6*{_cents(-interest)}"
+        if recoupment:
+            plb += f"*WO:PCN{number:09d}*{_cents(recoupment)}"
+        paid = paid_total + interest - recoupment
+        if paid < 0:
+            plb += f"*FB:TRN{transactions}*{_cents(paid)}"
+            paid = 0
+        header = [
+            f"ST*835*{transactions:04d}",
+            f"BPR*I*{_cents(paid)}*C*ACH*CCP*01*999999999*DA*123456789*1512345678**01*999988880*DA*98765*20250102",
+            f"TRN*1*TRACE{transactions:08d}*1512345678",
+            "DTM*405*20241231",
+            f"N1*PR*{payer_name}",
+            "N3*1 PAYER WAY",
+            "N4*SPRINGFIELD*IL*627010000",
+            f"REF*2U*{payer_id}",
+            "PER*BL*PROVIDER SERVICES*TE*8005550100",
+            "N1*PE*BENCH MEDICAL GROUP*XX*1999999984",
+            "N3*2 CLINIC ROAD",
+            "N4*SPRINGFIELD*IL*627020000",
+            "REF*TJ*999999999",
+            "LX*1",
+        ]
+        segments = [*header, *body, plb]
+        segments.append(f"SE*{len(segments) + 1}*{transactions:04d}")
+        parts.extend(segments)
+        size += sum(len(segment) + 2 for segment in segments)
+    parts.append(f"GE*{transactions}*1")
+    parts.append("IEA*1*000000001")
+    return ("~\n".join(parts) + "~\n").encode("ascii")
+
+
+def write_835_set(directory: Path, total_bytes: int, file_bytes: int, seed: int = 835) -> list[Path]:
+    """Write ``total_bytes`` of 835s as files of ``file_bytes`` each; returns their paths."""
+    directory.mkdir(parents=True, exist_ok=True)
+    paths = []
+    written = 0
+    index = 0
+    while written < total_bytes:
+        index += 1
+        data = build_835(min(file_bytes, total_bytes - written), seed + index)
+        path = directory / f"bench_{index:03d}.835"
+        path.write_bytes(data)
+        paths.append(path)
+        written += len(data)
+    return paths
+
+
+def _naive_split(data: bytes) -> int:
+    """The baseline: decode, split segments on the terminator and elements on the separator."""
+    text = data.decode("utf-8", "replace")
+    element = text[3]
+    terminator = text[105] if text[105] not in "\r\n" else "\n"
+    rows = [segment.strip().split(element) for segment in text.split(terminator)]
+    return len(rows)
+
+
+def _timed(function: Callable[[], object]) -> float:
+    gc.collect()
+    start = time.perf_counter()
+    function()
+    return time.perf_counter() - start
+
+
+def _peak_rss_mb() -> float:
+    return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
+
+
+def _oxedi_seconds(blobs: list[bytes]) -> tuple[float | None, str]:
+    try:
+        import oxedi
+        import pyarrow as pa
+    except ImportError:
+        return None, "oxedi not importable"
+
+    def run() -> None:
+        for blob in blobs:
+            result = oxedi.parse(blob)
+            tables = result.tables
+            for name in tables:
+                pa.table(tables[name])
+
+    return _timed(run), "oxedi.parse + every table to pyarrow"
+
+
+def _pyx12_seconds(data: bytes, limit: int) -> tuple[float | None, int, str]:
+    """pyx12 on the first ~``limit`` bytes (cut at a claim, closed with SE/GE/IEA), for extrapolation."""
+    try:
+        import pyx12.error_handler
+        import pyx12.params
+        import pyx12.x12context
+    except ImportError:
+        return None, 0, "pyx12 not importable"
+    text = data.decode("ascii", "replace")
+    cut = text.find("~\nCLP*", limit)
+    if cut < 0:
+        sample = text
+    else:
+        head = text[:cut]
+        st_start = head.rfind("ST*835*")
+        segment_count = head[st_start:].count("~") + 1
+        control = head[st_start:].split("*", 3)[2].split("~")[0]
+        sample = head + f"~\nSE*{segment_count}*{control}~\nGE*1*1~\nIEA*1*000000001~\n"
+    path = Path(tempfile.mkstemp(suffix=".835")[1])
+    try:
+        path.write_text(sample)
+
+        def run() -> None:
+            params = pyx12.params.params()
+            errh = pyx12.error_handler.errh_null()
+            with path.open() as handle:
+                for _node in pyx12.x12context.X12ContextReader(params, errh, handle).iter_segments():
+                    pass
+
+        seconds = _timed(run)
+    finally:
+        path.unlink()
+    return seconds, len(sample.encode()), "pyx12 X12ContextReader.iter_segments, on a prefix"
+
+
+def measure_x12(paths: list[Path], pyx12_bytes: int = 1_000_000) -> dict:
+    """Measure every reader on the same files; returns the figures (MB = 10**6 bytes)."""
+    blobs = [Path(path).read_bytes() for path in paths]
+    total = sum(len(blob) for blob in blobs)
+    megabytes = total / 1e6
+    rss_before = _peak_rss_mb()
+    results: dict = {"files": len(paths), "bytes": total}
+
+    ours = _timed(lambda: [parse_x12(blob, f"bench{index}", str(index)) for index, blob in enumerate(blobs)])
+    rss_ours = _peak_rss_mb()
+    tokenizing = _timed(lambda: [tokenize(blob) for blob in blobs])
+    naive = _timed(lambda: [_naive_split(blob) for blob in blobs])
+    parallel = _timed(lambda: parse_files_parallel(list(paths), processes=2))
+    oxedi_seconds, oxedi_note = _oxedi_seconds(blobs)
+    pyx12_seconds, pyx12_sample, pyx12_note = _pyx12_seconds(blobs[0], pyx12_bytes)
+    children = resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss / 1024
+
+    def rate(seconds: float | None, size: float = megabytes) -> float | None:
+        return round(size / seconds, 2) if seconds else None
+
+    results.update(
+        {
+            "ours_1_process_mb_s": rate(ours),
+            "ours_2_processes_mb_s": rate(parallel),
+            "ours_tokenize_only_mb_s": rate(tokenizing),
+            "naive_split_mb_s": rate(naive),
+            "oxedi_mb_s": rate(oxedi_seconds),
+            "oxedi_note": oxedi_note,
+            "pyx12_mb_s_extrapolated": rate(pyx12_seconds, pyx12_sample / 1e6),
+            "pyx12_sample_bytes": pyx12_sample,
+            "pyx12_note": pyx12_note,
+            "peak_rss_mb_parent": round(_peak_rss_mb(), 1),
+            "peak_rss_mb_parent_before_parse": round(rss_before, 1),
+            "peak_rss_mb_after_1_process_parse": round(rss_ours, 1),
+            "peak_rss_mb_largest_worker": round(children, 1),
+        }
+    )
+    for peer in ("naive_split", "oxedi", "pyx12"):
+        key = f"{peer}_mb_s" if peer != "pyx12" else "pyx12_mb_s_extrapolated"
+        if results[key]:
+            results[f"ratio_ours_vs_{peer}"] = round(results["ours_1_process_mb_s"] / results[key], 2)
+    return results
+
+
+def measure_peak_memory(paths: list[Path], processes: int = 2) -> dict:
+    """Parse a large set file by file on ``processes`` workers, keeping nothing: throughput and peak RSS."""
+    total = sum(Path(path).stat().st_size for path in paths)
+    start = time.perf_counter()
+    rows = 0
+    for index in range(0, len(paths), processes):
+        for result in parse_files_parallel(list(paths[index : index + processes]), processes=processes):
+            rows += sum(len(table) for table in result.tables.values())
+    seconds = time.perf_counter() - start
+    return {
+        "files": len(paths),
+        "bytes": total,
+        "rows": rows,
+        "seconds": round(seconds, 2),
+        "mb_s": round(total / 1e6 / seconds, 2),
+        "peak_rss_mb_parent": round(_peak_rss_mb(), 1),
+        "peak_rss_mb_largest_worker": round(resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss / 1024, 1),
+    }
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("paths", nargs="*", type=Path, help="X12 files to measure (default: synthetic 835s)")
+    parser.add_argument("--mb", type=float, default=10, help="size of each synthetic 835 in MB")
+    parser.add_argument("--files", type=int, default=2, help="number of synthetic 835 files")
+    parser.add_argument("--big-gb", type=float, default=0, help="also parse a set of this many GB (peak memory)")
+    parser.add_argument("--workdir", type=Path, default=None, help="where synthetic files go (default: temp)")
+    args = parser.parse_args(argv)
+    workdir = args.workdir or Path(tempfile.mkdtemp(prefix="rcm-bench-x12-"))
+    paths = args.paths or write_835_set(
+        workdir / "set", int(args.mb * 1e6 * args.files), int(args.mb * 1e6), seed=os.getpid() % 1000
+    )
+    report = {"measure": measure_x12(paths)}
+    if args.big_gb:
+        big = write_835_set(workdir / "big", int(args.big_gb * 1e9), 100_000_000)
+        report["big_set"] = measure_peak_memory(big)
+    json.dump(report, sys.stdout, indent=2)
+    sys.stdout.write("\n")
+    return 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())

@@ -1,0 +1,133 @@
+"""`rcm ingest PATH...`: load X12 835/837 and CSV extract files or folders into the raw layer.
+
+It runs Dagster's ``ingest_job`` in this process against the instance in ``$RCM_HOME/dagster_home``
+(the run appears in `rcm dagster`, the raw asset checks run after the load), holding the warehouse
+writer lock for the whole run (docs/adr/0003-one-writer.md). ``--direct`` calls the same loader under
+the same lock without Dagster (faster to start; no run history, no checks).
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import sys
+from pathlib import Path
+from typing import Any
+
+EPILOG = """\
+exit status: 0 when every file was handled, whatever its status: a quarantined file (kept in
+$RCM_HOME/quarantine with a .reason.txt) or a duplicate is a result, not a failure. 2 for usage errors
+(e.g. a path that does not exist), 1 when the load itself crashed or the warehouse stayed busy.
+"""
+
+
+def add_arguments(parser: argparse.ArgumentParser) -> None:
+    parser.formatter_class = argparse.RawDescriptionHelpFormatter
+    parser.epilog = EPILOG
+    parser.add_argument("paths", nargs="+", metavar="PATH", help="files or folders (read recursively)")
+    parser.add_argument("--json", action="store_true", help="one JSON object per file (JSON lines)")
+    parser.add_argument(
+        "--wait",
+        type=float,
+        default=None,
+        metavar="SECONDS",
+        help="how long to wait for another writer to finish (default RCM_LOCK_TIMEOUT or 1800; 0 = fail fast)",
+    )
+    parser.add_argument(
+        "--direct",
+        action="store_true",
+        help="call the loader directly under the writer lock instead of running the Dagster ingest job",
+    )
+
+
+def _money(value: Any) -> str:
+    return "-" if value is None else str(value)
+
+
+def format_summary(summary: dict[str, Any]) -> str:
+    """The human-readable block for one file."""
+    lines = [
+        f"{summary['file']}",
+        f"  status {summary['status']}  kind {summary['kind']}  file_id {summary['file_id']}"
+        + (f"  version {summary['version_number']}" if summary.get("version_number") else ""),
+        f"  transactions {summary['transactions']} (rejected {summary['transactions_rejected']})  "
+        f"claims {summary['claims']}  service lines {summary['service_lines']}  "
+        f"balancing violations {summary['balancing_violations']}",
+        f"  BPR02 {_money(summary['bpr02_total'])}  CLP04 {_money(summary['clp04_total'])}  "
+        f"PLB {_money(summary['plb_total'])}  CLM02 {_money(summary['clm02_total'])}"
+        + (f"  CSV amount {summary['csv_amount_total']}" if summary.get("csv_amount_total") is not None else ""),
+    ]
+    if summary.get("supersedes_file_id"):
+        lines.append(f"  supersedes {summary['supersedes_file_id']}")
+    for reason in summary.get("reasons") or []:
+        lines.append(f"  - {reason}")
+    return "\n".join(lines)
+
+
+def _summaries_from_run(result: Any) -> list[dict[str, Any]]:
+    from orchestration.defs.raw_assets import RAW_ASSET_KEYS
+
+    for materialization in result.asset_materializations_for_node("raw_files"):
+        if materialization.asset_key == RAW_ASSET_KEYS["load_ledger"]:
+            return list(materialization.metadata["files"].value)
+    return []
+
+
+def _failed_checks(result: Any) -> list[str]:
+    out = []
+    for evaluation in result.get_asset_check_evaluations():
+        if not evaluation.passed:
+            out.append(f"{evaluation.asset_key.to_user_string()} {evaluation.check_name} ({evaluation.severity.value})")
+    return out
+
+
+def run(args: argparse.Namespace) -> int:
+    from orchestration.lib.warehouse import WarehouseBusyError, writer_lock
+    from orchestration.settings import get_settings
+
+    missing = [path for path in args.paths if not Path(path).exists()]
+    if missing:
+        print(f"rcm ingest: no such file or folder: {', '.join(missing)}", file=sys.stderr)
+        return 2
+    paths = [str(Path(path).resolve()) for path in args.paths]
+    settings = get_settings()
+    settings.ensure_dirs()
+    failed_checks: list[str] = []
+    try:
+        with writer_lock(settings, timeout=args.wait, purpose="rcm ingest"):
+            if args.direct:
+                from orchestration.lib.loader import load_files
+
+                summaries = [result.summary() for result in load_files(paths, settings)]
+            else:
+                from orchestration.lib.dagster_home import execute_job_in_process
+
+                result = execute_job_in_process(
+                    "ingest_job", {"ops": {"raw_files": {"config": {"paths": paths}}}}, settings
+                )
+                if not result.success:
+                    failure = next(
+                        (e for e in result.all_events if e.event_type_value == "STEP_FAILURE"),
+                        None,
+                    )
+                    message = failure.message if failure is not None else "see the run in `rcm dagster`"
+                    print(f"rcm ingest: the ingest run {result.run_id} failed: {message}", file=sys.stderr)
+                    return 1
+                summaries = _summaries_from_run(result)
+                failed_checks = _failed_checks(result)
+    except WarehouseBusyError as exc:
+        print(f"rcm ingest: {exc}", file=sys.stderr)
+        return 1
+    for summary in summaries:
+        if args.json:
+            print(json.dumps(summary, sort_keys=True))
+        else:
+            print(format_summary(summary))
+    if not args.json:
+        counts: dict[str, int] = {}
+        for summary in summaries:
+            counts[summary["status"]] = counts.get(summary["status"], 0) + 1
+        print(f"{len(summaries)} files: " + ", ".join(f"{n} {status}" for status, n in sorted(counts.items())))
+        for check in failed_checks:
+            print(f"check not passed: {check}")
+    return 0

@@ -1,0 +1,169 @@
+"""DAGSTER_HOME for this warehouse: the instance config that makes writer runs go one at a time.
+
+``ensure_dagster_home()`` writes ``$RCM_HOME/dagster_home/dagster.yaml`` (unless someone replaced it
+with a file of their own) with:
+
+- ``concurrency.pools``: every op/asset/check in pool ``warehouse`` needs one of ``default_limit: 1``
+  slots, enforced per step (``granularity: op``) so it also holds for in-process runs (``rcm ingest``);
+- ``concurrency.runs.tag_concurrency_limits``: launched runs tagged ``rcm/writer`` wait in the run
+  queue until the previous one finished, so an ingest run and a build run never interleave steps;
+- telemetry off (no network here).
+
+The OS file lock in ``orchestration.lib.warehouse`` is the guarantee; these make Dagster queue runs
+visibly instead of having them block inside the lock (docs/adr/0003-one-writer.md).
+"""
+
+from __future__ import annotations
+
+import contextlib
+import logging
+import os
+import socket
+from collections.abc import Iterator, Mapping
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
+
+from orchestration.lib.warehouse import WAREHOUSE_POOL, WRITER_RUN_TAGS
+from orchestration.settings import Settings, get_settings
+
+if TYPE_CHECKING:
+    from dagster import DagsterInstance, ExecuteInProcessResult
+
+# Tag on runs executed in-process by `rcm` commands: "<host>:<pid>" of the process that ran them, so a
+# later command can tell a run whose process died (kill -9) from one still working.
+IN_PROCESS_OWNER_TAG = "rcm/in_process_owner"
+
+MANAGED_MARKER = "# managed by rcm (orchestration/lib/dagster_home.py): edits are overwritten"
+
+
+def dagster_yaml_text() -> str:
+    """The instance config we want, as YAML text (deterministic, so rewriting it is a no-op)."""
+    (tag_key, tag_value), *_ = WRITER_RUN_TAGS.items()
+    return f"""{MANAGED_MARKER}
+# Remove the first line to keep your own edits.
+concurrency:
+  pools:
+    # Pool `{WAREHOUSE_POOL}` (the only pool here) admits one step at a time.
+    default_limit: 1
+    granularity: op
+  runs:
+    tag_concurrency_limits:
+      - key: "{tag_key}"
+        value: "{tag_value}"
+        limit: 1
+run_coordinator:
+  module: dagster._core.run_coordinator
+  class: QueuedRunCoordinator
+telemetry:
+  enabled: false
+"""
+
+
+def ensure_dagster_home(settings: Settings | None = None) -> Path:
+    """Create DAGSTER_HOME with our dagster.yaml and return its path (does not touch os.environ)."""
+    settings = settings or get_settings()
+    settings.ensure_dirs()
+    home = settings.dagster_home
+    config = home / "dagster.yaml"
+    wanted = dagster_yaml_text()
+    if config.exists():
+        current = config.read_text(encoding="utf-8")
+        if current == wanted or not current.startswith(MANAGED_MARKER):
+            return home
+    tmp = config.with_suffix(".yaml.tmp")
+    tmp.write_text(wanted, encoding="utf-8")
+    os.replace(tmp, config)
+    return home
+
+
+@contextlib.contextmanager
+def dagster_instance(settings: Settings | None = None) -> Iterator[DagsterInstance]:
+    """The persistent Dagster instance at Settings.dagster_home (runs show up in `rcm dagster`).
+
+    Also sets DAGSTER_HOME for this process, so that anything calling ``DagsterInstance.get()``
+    (dagster-dbt does) finds the same instance.
+    """
+    from dagster import DagsterInstance
+
+    home = ensure_dagster_home(settings)
+    os.environ["DAGSTER_HOME"] = str(home)
+    alembic_logger = logging.getLogger("alembic")
+    if alembic_logger.level == logging.NOTSET:  # storage migrations log every step at INFO
+        alembic_logger.setLevel(logging.WARNING)
+    instance = DagsterInstance.from_config(str(home))
+    try:
+        yield instance
+    finally:
+        instance.dispose()
+
+
+def _pid_alive(pid: int) -> bool:
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    except PermissionError:
+        return True
+    return True
+
+
+def _owner_is_dead(tags: Mapping[str, str]) -> bool:
+    owner = tags.get(IN_PROCESS_OWNER_TAG)
+    if not owner or ":" not in owner:
+        return False
+    host, _, pid = owner.rpartition(":")
+    return host == socket.gethostname() and pid.isdigit() and not _pid_alive(int(pid))
+
+
+def release_stale_warehouse_slots(instance: DagsterInstance) -> list[str]:
+    """Free ``warehouse`` pool slots held by runs that can no longer be running; returns their run ids.
+
+    A slot is stale when its run finished, vanished, or was executed in-process by an `rcm` command
+    whose process is gone (killed before it could release the slot). Such a run is marked failed.
+    Call it while holding the writer lock: then no live writer can be inside its write.
+    """
+    storage = instance.event_log_storage
+    if not storage.supports_global_concurrency_limits:
+        return []
+    info = storage.get_concurrency_info(WAREHOUSE_POOL)
+    run_ids = {slot.run_id for slot in info.claimed_slots} | {step.run_id for step in info.pending_steps}
+    freed = []
+    for run_id in sorted(run_ids):
+        run = instance.get_run_by_id(run_id)
+        if run is not None and not run.is_finished and not _owner_is_dead(run.tags):
+            continue
+        if run is not None and not run.is_finished:
+            instance.report_run_failed(run, "the process running it is gone; its warehouse pool slot was released")
+        storage.free_concurrency_slots_for_run(run_id)
+        freed.append(run_id)
+    return freed
+
+
+def execute_job_in_process(
+    job_name: str,
+    run_config: Mapping[str, Any] | None = None,
+    settings: Settings | None = None,
+    tags: Mapping[str, str] | None = None,
+) -> ExecuteInProcessResult:
+    """Run a job of ``orchestration.definitions`` in this process against the persistent instance.
+
+    Used by `rcm ingest` and `rcm build`: the run, its materializations and check results are
+    recorded where `rcm dagster` shows them, and its steps take the ``warehouse`` pool like any run.
+    The caller should hold ``writer_lock()`` (re-entrant: the assets take it again).
+    """
+    from orchestration.definitions import defs
+
+    job = defs.resolve_job_def(job_name)
+    with dagster_instance(settings) as instance:
+        release_stale_warehouse_slots(instance)
+        owner = {IN_PROCESS_OWNER_TAG: f"{socket.gethostname()}:{os.getpid()}"}
+        config = dict(run_config or {})
+        # Dagster's console logger logs every step event at DEBUG; follow RCM_LOG_LEVEL instead.
+        level = (settings or get_settings()).log_level
+        config.setdefault("loggers", {"console": {"config": {"log_level": level}}})
+        return job.execute_in_process(
+            run_config=config,
+            instance=instance,
+            tags={**(tags or {}), **owner},
+            raise_on_error=False,
+        )

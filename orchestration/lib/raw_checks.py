@@ -1,0 +1,115 @@
+"""Queries behind the raw layer's Dagster asset checks (plain functions: testable without Dagster).
+
+"Current" rows are the rows of files that loaded and that no later version supersedes: the same rule
+dbt staging applies (a file is current unless some ledger row's ``supersedes_file_id`` names it).
+Every function takes the writer lock while it has the warehouse open (see ``warehouse.py``).
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Any
+
+from orchestration.lib.csv_extracts import CSV_KINDS
+from orchestration.lib.raw_schema import RAW_SCHEMA
+from orchestration.lib.warehouse import open_warehouse, writer_lock
+from orchestration.settings import Settings, get_settings
+
+CURRENT_FILES_SQL = f"""
+    select ledger.file_id
+    from {RAW_SCHEMA}.load_ledger as ledger
+    where ledger.status in ('loaded', 'loaded_with_warnings')
+      and not exists (
+          select 1 from {RAW_SCHEMA}.load_ledger as later
+          where later.supersedes_file_id = ledger.file_id
+      )
+"""
+
+
+@dataclass
+class CsvSuiteCheck:
+    """The outcome of a CSV kind's suite over the current rows of its raw table."""
+
+    kind: str
+    suite_passed: bool
+    rows_validated: int
+    failed_expectations: dict[str, int] = field(default_factory=dict)  # "type:column" -> failing rows
+    quarantined_rows: int = 0  # rows of current files that the suite quarantined at load time
+    quarantined_by_code: dict[str, int] = field(default_factory=dict)
+
+
+def csv_suite_check(kind: str, settings: Settings | None = None, *, purpose: str = "gx check") -> CsvSuiteCheck:
+    """Run the ``kind`` suite over the current rows of its raw table, read back as text.
+
+    Across files, not only within one: an id repeated in two different current files fails the
+    uniqueness expectation here even though each file passed alone (a double-counted payment).
+    """
+    from expectations.runner import validate_frame
+
+    settings = settings or get_settings()
+    spec = CSV_KINDS[kind]
+    casts = ", ".join(f"cast({column} as varchar) as {column}" for column in spec.columns)
+    with writer_lock(settings, purpose=purpose), open_warehouse(settings) as con:
+        frame = con.execute(
+            f"select {casts} from {RAW_SCHEMA}.{spec.table} "  # noqa: S608
+            f"where file_id in ({CURRENT_FILES_SQL}) order by file_id, row_number"
+        ).df()
+        quarantined = con.execute(
+            f"select issue_code, count(*) from {RAW_SCHEMA}.load_issues "  # noqa: S608
+            f"where issue_code like 'GX:%' and file_id in ({CURRENT_FILES_SQL}) group by 1 order by 1"
+        ).fetchall()
+        quarantined_rows_row = con.execute(
+            f"select count(distinct (file_id, segment_position)) from {RAW_SCHEMA}.load_issues "  # noqa: S608
+            f"where issue_code like 'GX:%' and file_id in ({CURRENT_FILES_SQL}) "
+            f"and file_id in (select file_id from {RAW_SCHEMA}.load_ledger where file_kind = ?)",
+            [spec.file_kind],
+        ).fetchone()
+    frame = frame.astype(object).where(frame.notna(), None)
+    frame.index = range(1, len(frame) + 1)
+    outcome = validate_frame(kind, frame)
+    failed: dict[str, int] = {}
+    for failure in outcome.failures:
+        key = f"{failure.expectation_type}:{failure.column}"
+        failed[key] = failed.get(key, 0) + 1
+    for error in outcome.errors:
+        failed[error] = failed.get(error, 0)
+    kind_codes = _codes_for_kind(kind)
+    return CsvSuiteCheck(
+        kind=kind,
+        suite_passed=outcome.success,
+        rows_validated=outcome.rows_validated,
+        failed_expectations=failed,
+        quarantined_rows=int(quarantined_rows_row[0]) if quarantined_rows_row else 0,
+        quarantined_by_code={code: int(count) for code, count in quarantined if code in kind_codes},
+    )
+
+
+def _codes_for_kind(kind: str) -> set[str]:
+    from expectations.suites import suite_definition
+
+    codes = set()
+    for item in suite_definition(kind):
+        kwargs = item["kwargs"]
+        column = kwargs.get("column") or "+".join(kwargs.get("column_list") or [])
+        codes.add(f"GX:{item['type']}:{column}")
+    return codes
+
+
+def unbalanced_835_transactions(
+    settings: Settings | None = None, *, purpose: str = "balance check"
+) -> list[dict[str, Any]]:
+    """Current 835 transaction sets where BPR02 ≠ ΣCLP04 − ΣPLB, with the file and the difference."""
+    settings = settings or get_settings()
+    with writer_lock(settings, purpose=purpose), open_warehouse(settings) as con:
+        rows = con.execute(
+            f"""
+            select ledger.file_name, tx.file_id, tx.transaction_control_number, tx.transaction_position,
+                   cast(tx.total_paid_amount as varchar), cast(tx.balance_difference_amount as varchar)
+            from {RAW_SCHEMA}.era_transactions as tx
+            join {RAW_SCHEMA}.load_ledger as ledger using (file_id)
+            where tx.is_balanced = false and tx.file_id in ({CURRENT_FILES_SQL})
+            order by ledger.file_name, tx.transaction_position
+            """  # noqa: S608
+        ).fetchall()
+    keys = ["file_name", "file_id", "st02", "transaction_position", "bpr02", "difference"]
+    return [dict(zip(keys, row, strict=True)) for row in rows]

@@ -1,0 +1,106 @@
+"""Per-file state shared by the envelope driver and the transaction-set readers."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import date
+from decimal import Decimal
+
+from orchestration.lib.x12.model import Issue
+
+X12_TABLES = (
+    "era_transactions",
+    "era_claims",
+    "era_service_lines",
+    "era_adjustments",
+    "era_remarks",
+    "era_provider_adjustments",
+    "x837_claims",
+    "x837_service_lines",
+    "x837_diagnoses",
+)
+ENVELOPE_TAGS = frozenset({"ISA", "IEA", "GS", "GE", "ST"})
+# Beyond this many UNEXPECTED_SEGMENT issues in one file, further ones are only counted.
+UNEXPECTED_ISSUE_LIMIT = 100
+_COMPONENT_FALLBACKS = ":>^<|\\}!@`"
+
+
+@dataclass
+class Envelope:
+    """The interchange and functional group around a transaction set."""
+
+    control_number: str | None = None  # ISA13
+    sender_id: str | None = None  # ISA06, trimmed
+    interchange_date: date | None = None  # ISA09
+    group_control_number: str | None = None  # GS06
+    version_code: str | None = None  # GS08
+
+
+class FileState:
+    """What every reader of one file appends to: tables, issues, value caches and counters."""
+
+    def __init__(self, file_id: str, file_name: str) -> None:
+        self.file_id = file_id
+        self.file_name = file_name
+        self.tables: dict[str, list[tuple]] = {name: [] for name in X12_TABLES}
+        self.issues: list[Issue] = []
+        self.money_cache: dict[str, Decimal | None] = {}
+        self.quantity_cache: dict[str, Decimal | None] = {}
+        self.date_cache: dict[str, date | None] = {}
+        self.kinds: set[str] = set()
+        self.loaded = 0
+        self.rejected = 0
+        self.unexpected = 0
+
+    def issue(
+        self,
+        severity: str,
+        code: str,
+        reason: str,
+        position: int | None = None,
+        segment_id: str | None = None,
+        control_number: str | None = None,
+        raw_text: str | None = None,
+    ) -> Issue:
+        """Build an issue whose message names the file, the segment position and id, and the reason."""
+        where = f"segment {position} {segment_id}" if position is not None else "file"
+        if control_number is not None:
+            where += f" (transaction set {control_number})"
+        return Issue(
+            severity,
+            code,
+            f"{self.file_name}: {where}: {reason}",
+            position,
+            segment_id,
+            control_number,
+            raw_text[:500] if raw_text is not None else None,
+        )
+
+    def add(self, issue: Issue) -> None:
+        self.issues.append(issue)
+
+    def unexpected_segment(
+        self, position: int, segment_id: str, reason: str, control_number: str | None, raw_text: str
+    ) -> Issue | None:
+        """An UNEXPECTED_SEGMENT warning, or ``None`` once the per-file limit is reached (still counted)."""
+        self.unexpected += 1
+        if self.unexpected > UNEXPECTED_ISSUE_LIMIT:
+            return None
+        return self.issue(
+            "warning", "UNEXPECTED_SEGMENT", reason, position, segment_id[:20], control_number, raw_text
+        )
+
+
+def split_composite(value: str, component: str) -> list[str]:
+    """Split a composite element; falls back to the separator the file actually uses.
+
+    Some files declare one component separator in ISA16 and use another inside composites
+    (LinuxForHealth 837s declare ``:`` and write ``>`` in CLM05), so when the declared one is absent
+    the first conventional separator character found in the value is used instead.
+    """
+    if component in value:
+        return value.split(component)
+    for char in value:
+        if char in _COMPONENT_FALLBACKS:
+            return value.split(char)
+    return [value]

@@ -10,16 +10,30 @@ from __future__ import annotations
 import datetime as dt
 import json
 import threading
-from collections.abc import Iterable
+from collections.abc import Iterable, Iterator
+from contextlib import contextmanager
+from contextvars import ContextVar
 from pathlib import Path
 
 from orchestration.settings import get_settings
 
 _LOCK = threading.Lock()
+_redirect: ContextVar[Path | None] = ContextVar("audit_redirect", default=None)
 
 
 def audit_path() -> Path:
-    return get_settings().logs_dir / "audit.log"
+    return _redirect.get() or get_settings().logs_dir / "audit.log"
+
+
+@contextmanager
+def redirected(path: Path) -> Iterator[Path]:
+    """Write audit lines to `path` within this block (the bench's synthetic views stay out of the
+    real log)."""
+    token = _redirect.set(path)
+    try:
+        yield path
+    finally:
+        _redirect.reset(token)
 
 
 def record(

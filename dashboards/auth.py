@@ -30,6 +30,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
+from flask_login import UserMixin
 from werkzeug.security import check_password_hash, generate_password_hash
 
 from dashboards.access import HOME_BY_ROLE, ROLES, SHELL, allowed, owner_of, page_for_path
@@ -86,7 +87,9 @@ def load_users(path: Path | None = None) -> dict[str, UserRecord]:
         if not USER_NAME.match(name) or fields.get("role") not in ROLES or not fields.get("password_hash"):
             log.warning("users file %s: entry %r ignored (bad name, role or hash)", target, name)
             continue
-        users[name] = UserRecord(name, fields["role"], fields["password_hash"], str(fields.get("created_at", "")))
+        users[name] = UserRecord(
+            name, fields["role"], fields["password_hash"], str(fields.get("created_at", ""))
+        )
     with _cache_lock:
         _cache[target] = (stat.st_mtime, stat.st_size, users)
     return dict(users)
@@ -121,7 +124,9 @@ def save_users(users: dict[str, UserRecord], path: Path | None = None) -> Path:
     return target
 
 
-def add_user(name: str, role: str, password: str, path: Path | None = None, replace: bool = False) -> UserRecord:
+def add_user(
+    name: str, role: str, password: str, path: Path | None = None, replace: bool = False
+) -> UserRecord:
     """Add (or with `replace`, reset) a user; the password is stored only as a hash."""
     if not USER_NAME.match(name):
         raise UserError("user names are 1-32 characters: a lowercase letter, then a-z, 0-9, '_', '.', '-'")
@@ -157,7 +162,7 @@ def verify_password(name: str, password: str, path: Path | None = None) -> UserR
     user = load_users(path).get(name)
     if user is None:
         # Hash anyway so a wrong name costs as long as a wrong password.
-        check_password_hash(_DUMMY_HASH(), password)
+        check_password_hash(_dummy_hash(), password)
         return None
     return user if check_password_hash(user.password_hash, password) else None
 
@@ -165,7 +170,7 @@ def verify_password(name: str, password: str, path: Path | None = None) -> UserR
 _dummy: list[str] = []
 
 
-def _DUMMY_HASH() -> str:  # noqa: N802 - reads as the constant it caches
+def _dummy_hash() -> str:
     if not _dummy:
         _dummy.append(generate_password_hash(secrets.token_urlsafe(16)))
     return _dummy[0]
@@ -183,7 +188,10 @@ def ensure_demo_users(path: Path | None = None) -> dict[str, str] | None:
     passwords = {name: secrets.token_urlsafe(12) for name in DEMO_USERS}
     users = {
         name: UserRecord(
-            name, role, generate_password_hash(passwords[name]), dt.datetime.now(dt.UTC).isoformat(timespec="seconds")
+            name,
+            role,
+            generate_password_hash(passwords[name]),
+            dt.datetime.now(dt.UTC).isoformat(timespec="seconds"),
         )
         for name, role in DEMO_USERS.items()
     }
@@ -192,6 +200,14 @@ def ensure_demo_users(path: Path | None = None) -> dict[str, str] | None:
 
 
 # ------------------------------------------------------------------------------------------ Flask wiring
+
+
+class SignedInUser(UserMixin):
+    """The Flask-Login user: a name and a role, nothing else kept in the session."""
+
+    def __init__(self, record: UserRecord) -> None:
+        self.id = record.name
+        self.role = record.role
 
 
 def secret_key() -> str:
@@ -214,12 +230,7 @@ def secret_key() -> str:
 def init_auth(server: Any, dash_app: Any) -> None:
     """Attach Flask-Login, the sign-in routes and the request guard to the Flask `server`."""
     from flask import Response, jsonify, redirect, request, session
-    from flask_login import LoginManager, UserMixin, current_user, login_user, logout_user
-
-    class SignedInUser(UserMixin):
-        def __init__(self, record: UserRecord) -> None:
-            self.id = record.name
-            self.role = record.role
+    from flask_login import LoginManager, current_user, login_user, logout_user
 
     server.config.update(
         SECRET_KEY=secret_key(),
@@ -270,7 +281,9 @@ def init_auth(server: Any, dash_app: Any) -> None:
             log.warning("sign-in refused for user=%s", name if USER_NAME.match(name) else "(invalid name)")
             error = "Wrong user name or password."
         session["login_csrf"] = secrets.token_urlsafe(24)
-        body = _login_page(session["login_csrf"], safe_next(request.args.get("next") or request.form.get("next")), error)
+        body = _login_page(
+            session["login_csrf"], safe_next(request.args.get("next") or request.form.get("next")), error
+        )
         return Response(body, status=401 if error else 200, mimetype="text/html")
 
     @server.route("/logout")
@@ -280,7 +293,9 @@ def init_auth(server: Any, dash_app: Any) -> None:
         return redirect("/login")
 
     def refuse(message: str) -> Response:
-        page = _message_page("Not available for your role", message, home_for(getattr(current_user, "role", None)))
+        page = _message_page(
+            "Not available for your role", message, home_for(getattr(current_user, "role", None))
+        )
         return Response(page, status=403, mimetype="text/html")
 
     def guard_request() -> Any:

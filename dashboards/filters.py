@@ -51,6 +51,8 @@ class GlobalFilters:
 
 
 def _date(value: object) -> dt.date | None:
+    if isinstance(value, list | tuple):  # parse_qs gives lists; the first value wins
+        value = value[0] if value else None
     if isinstance(value, dt.date):
         return value
     if not isinstance(value, str) or not value:
@@ -105,7 +107,11 @@ def to_search(filters: GlobalFilters) -> str:
         pairs.append(("from", filters.start.isoformat()))
     if filters.end:
         pairs.append(("to", filters.end.isoformat()))
-    for key, values in (("payer", filters.payers), ("provider", filters.providers), ("location", filters.locations)):
+    for key, values in (
+        ("payer", filters.payers),
+        ("provider", filters.providers),
+        ("location", filters.locations),
+    ):
         if values:
             pairs.append((key, ",".join(values)))
     return "?" + urlencode(pairs, safe=",") if pairs else ""

@@ -4,10 +4,11 @@ Why this shape:
 - The dashboards read only the published snapshot: one Parquet file per mart in
   ``$RCM_HOME/snapshots/<id>/``, the live id named in ``snapshots/CURRENT``. They never open the
   warehouse DuckDB file, so a pipeline run can write it while people look at charts.
-- Each callback opens its own in-memory DuckDB connection (`open_snapshot`) over the snapshot that
-  CURRENT names at that moment and closes it at the end: a republish between two requests is picked
-  up by the next one, a request already running finishes on the files it started with, and nothing is
-  shared between the server's threads.
+- Each callback opens its own DuckDB cursor (`open_snapshot`; a cursor is a connection of its own
+  on the process's in-memory database) over the snapshot that CURRENT names at that moment,
+  registers the tables it reads on that cursor only, and closes it at the end: a republish between
+  two requests is picked up by the next one, a request already running finishes on the files it
+  started with, and nothing is shared between the server's threads.
 - User input only ever reaches SQL as ``?`` parameters. Statements are constant strings; the one
   piece composed at run time is the WHERE clause, assembled from fixed fragments whose column names
   come from the `FilterColumns` below (code, not input), through `_compose` (a plain ``replace`` of
@@ -19,8 +20,10 @@ from __future__ import annotations
 
 import datetime as dt
 import re
+import threading
 from collections.abc import Iterable, Iterator, Sequence
 from contextlib import contextmanager
+from contextvars import ContextVar
 from dataclasses import dataclass
 from decimal import Decimal
 from pathlib import Path
@@ -28,6 +31,7 @@ from typing import Any
 
 import duckdb
 import pandas as pd
+import pyarrow as pa
 
 from dashboards.filters import GlobalFilters
 from orchestration.settings import get_settings
@@ -49,7 +53,6 @@ SNAPSHOT_TABLES = frozenset(
         "dim_locations",
     }
 )
-_SNAPSHOT_ID = re.compile(r"^[A-Za-z0-9][A-Za-z0-9_.:-]{0,127}$")
 CLAIM_ID = re.compile(r"^[0-9a-f]{32}$")
 WORK_LIST_ROW_LIMIT = 500
 DRILL_ROW_LIMIT = 500
@@ -59,28 +62,64 @@ class SnapshotMissing(RuntimeError):
     """No published snapshot yet (or CURRENT names a folder that is gone): pages say so in words."""
 
 
-def current_snapshot_dir() -> Path:
-    """The live snapshot folder named by ``$RCM_HOME/snapshots/CURRENT``, read now (not cached)."""
-    snapshots = get_settings().snapshots_dir
-    pointer = snapshots / "CURRENT"
+_pinned: ContextVar[Path | None] = ContextVar("pinned_snapshot", default=None)
+
+
+@contextmanager
+def pinned_snapshot(directory: Path) -> Iterator[Path]:
+    """Within this block (this thread/context only), read `directory` instead of what CURRENT names:
+    for the bench, which measures a given snapshot without touching the pointer."""
+    token = _pinned.set(directory)
     try:
-        snapshot_id = pointer.read_text(encoding="utf-8").strip()
-    except FileNotFoundError as error:
-        raise SnapshotMissing(f"no snapshot published yet ({pointer} is absent): run `rcm build`") from error
-    if not _SNAPSHOT_ID.match(snapshot_id):
-        raise SnapshotMissing(f"{pointer} does not name a snapshot")
-    directory = snapshots / snapshot_id
-    if not directory.is_dir():
-        raise SnapshotMissing(f"snapshot {snapshot_id} named by {pointer} is missing")
+        yield directory
+    finally:
+        _pinned.reset(token)
+
+
+def current_snapshot_dir() -> Path:
+    """The live snapshot folder that ``$RCM_HOME/snapshots/CURRENT`` names, read now (never cached).
+
+    The pointer format and its checks belong to the publisher (orchestration/lib/publish.py); this
+    only adds the bench's pin and a message the pages can show.
+    """
+    pinned = _pinned.get()
+    if pinned is not None:
+        return pinned
+    from orchestration.lib.publish import current_snapshot_dir as published
+
+    directory = published(get_settings())
+    if directory is None:
+        pointer = get_settings().snapshots_dir / "CURRENT"
+        raise SnapshotMissing(
+            f"no published snapshot ({pointer} is absent, invalid or names a missing folder): run `rcm build`"
+        )
     return directory
 
 
+_database_lock = threading.Lock()
+_database: list[duckdb.DuckDBPyConnection] = []
+
+
+def _new_cursor() -> duckdb.DuckDBPyConnection:
+    """A fresh cursor on the process's one in-memory database (made on first use, never at import).
+
+    Opening a DuckDB database costs ~30 ms and closing one ~10 ms, more than most queries here; a
+    cursor costs well under 1 ms and is its own connection (one per request, never shared between
+    threads). Tables are registered on the cursor only, so two requests never see each other's
+    snapshot.
+    """
+    with _database_lock:
+        if not _database:
+            _database.append(duckdb.connect(":memory:"))
+        return _database[0].cursor()
+
+
 class Snapshot:
-    """One in-memory DuckDB connection over one snapshot folder; a view per table, made on first use."""
+    """One DuckDB cursor over one snapshot folder; each table registered on first use."""
 
     def __init__(self, directory: Path) -> None:
         self.directory = directory
-        self.con = duckdb.connect(":memory:")
+        self.con = _new_cursor()
         self._views: set[str] = set()
 
     def _ensure_views(self, tables: Iterable[str]) -> None:
@@ -92,15 +131,21 @@ class Snapshot:
             path = self.directory / f"{table}.parquet"
             if not path.exists():
                 raise SnapshotMissing(f"snapshot {self.directory.name} has no {table}.parquet")
-            # The relation API takes the path as a value: no file name is ever pasted into SQL.
-            self.con.read_parquet(str(path)).create_view(table, replace=True)
+            # The relation API takes the path as a value (no file name is pasted into SQL), and
+            # register() keeps the name local to this cursor.
+            self.con.register(table, self.con.read_parquet(str(path)))
             self._views.add(table)
 
     def frame(self, sql: str, params: Sequence[Any] = (), tables: Iterable[str] = ()) -> pd.DataFrame:
         """Run one statement; decimals come back as Decimal, dates as datetime.date."""
         self._ensure_views(tables)
-        table = self.con.execute(sql, list(params)).to_arrow_table()
+        table = self.con.sql(sql, params=list(params)).to_arrow_table()
         return table.to_pandas(date_as_object=True)
+
+    def arrow(self, sql: str, params: Sequence[Any] = (), tables: Iterable[str] = ()) -> pa.Table:
+        """Run one statement into an Arrow table (for exports: no pandas round trip)."""
+        self._ensure_views(tables)
+        return self.con.sql(sql, params=list(params)).to_arrow_table()
 
     def rows(self, sql: str, params: Sequence[Any] = (), tables: Iterable[str] = ()) -> list[tuple[Any, ...]]:
         self._ensure_views(tables)
@@ -243,12 +288,22 @@ def kpi_series(snap: Snapshot, end_month: dt.date, months: int = 12) -> pd.DataF
     )
 
 
+def kpi_target(snap: Snapshot, kpi_id: str) -> float | None:
+    """The latest target set for a KPI (mart_kpis_monthly.target), for target lines on trends."""
+    rows = snap.rows(
+        "select target from mart_kpis_monthly where kpi_id = ? and target is not null order by month desc limit 1",
+        [kpi_id],
+        tables=["mart_kpis_monthly"],
+    )
+    return float(rows[0][0]) if rows else None
+
+
 def waterfall_totals(snap: Snapshot, filters: GlobalFilters) -> dict[str, Any]:
     """Where billed dollars went, over primary claims in the filters: the executive waterfall's steps.
 
     Still-open insurance dollars split into denied (stuck in a denial) and awaiting the payer.
     """
-    where, params = _where(filters, extra=[("payer_sequence = 'primary'", [])])
+    where, params = _where(filters, extra=[("payer_sequence = 'primary'", []), ("not is_voided", [])])
     sql = _compose(
         """
         select
@@ -281,7 +336,7 @@ def denials_by(snap: Snapshot, filters: GlobalFilters, dimension: str) -> pd.Dat
     sql = _compose(
         """
         select COLUMN as key, sum(denied_amount) as denied_amount, count(*) as denials,
-            count(distinct claim_id) as claims
+            count(distinct claim_id) as claims, mode(root_cause) as root_cause
         from fct_denials
         where {where}
         group by all
@@ -310,7 +365,7 @@ def denial_heatmap(snap: Snapshot, filters: GlobalFilters) -> pd.DataFrame:
 
 def initial_denial_trend(snap: Snapshot, filters: GlobalFilters) -> pd.DataFrame:
     """Initial denial rate by month of service: initially denied primary claims / primary claims."""
-    where, params = _where(filters, extra=[("payer_sequence = 'primary'", [])])
+    where, params = _where(filters, extra=[("payer_sequence = 'primary'", []), ("not is_voided", [])])
     sql = _compose(
         """
         select service_month as month, count(*) as claims,
@@ -402,6 +457,7 @@ def denied_claims(
 # ------------------------------------------------------------------------------------------ payer lag
 
 LAG_COLUMNS = FilterColumns()
+NOT_VOIDED: list[tuple[str, Sequence[Any]]] = [("not is_voided", [])]
 
 
 def payment_lag_by_payer(snap: Snapshot, filters: GlobalFilters) -> pd.DataFrame:
@@ -410,7 +466,7 @@ def payment_lag_by_payer(snap: Snapshot, filters: GlobalFilters) -> pd.DataFrame
     The box is drawn from quartiles computed here, so the browser never receives one point per claim.
     Whiskers: the most extreme values within 1.5 IQR of the box (Tukey).
     """
-    where, params = _where(filters, LAG_COLUMNS)
+    where, params = _where(filters, LAG_COLUMNS, NOT_VOIDED)
     sql = _compose(
         """
         with lags as (
@@ -440,9 +496,28 @@ def payment_lag_by_payer(snap: Snapshot, filters: GlobalFilters) -> pd.DataFrame
     return snap.frame(sql, params, tables=["fct_claim_payment_lags"])
 
 
+def payment_lag_overall(snap: Snapshot, filters: GlobalFilters) -> dict[str, Any]:
+    """All payers together: paid claims, median and p90 submission-to-payment days, share within 30."""
+    where, params = _where(filters, LAG_COLUMNS, NOT_VOIDED)
+    sql = _compose(
+        """
+        select count(*) as paid_claims,
+            quantile_cont(submission_to_payment_days, 0.5) as median,
+            quantile_cont(submission_to_payment_days, 0.9) as p90,
+            count(*) filter (where submission_to_payment_days <= 30) / nullif(count(*), 0) as share_within_30,
+            quantile_cont(dos_to_payment_days, 0.5) as dos_median,
+            quantile_cont(charge_lag_days, 0.5) as charge_lag_median
+        from fct_claim_payment_lags
+        where {where} and submission_to_payment_days is not null
+        """,
+        where,
+    )
+    return _records(snap.frame(sql, params, tables=["fct_claim_payment_lags"]))[0]
+
+
 def payment_lag_trend(snap: Snapshot, filters: GlobalFilters) -> pd.DataFrame:
     """Median and 90th-percentile submission-to-payment days by month of first submission."""
-    where, params = _where(filters, LAG_COLUMNS)
+    where, params = _where(filters, LAG_COLUMNS, NOT_VOIDED)
     sql = _compose(
         """
         select date_trunc('month', first_submission_date) as month, count(*) as paid_claims,
@@ -467,7 +542,7 @@ CHARGE_LAG_DIMENSIONS = {"provider": "provider_name", "location": "location_name
 def charge_lag_by(snap: Snapshot, filters: GlobalFilters, dimension: str) -> pd.DataFrame:
     """Charge lag (first submission - date of service) per provider or location, slowest first."""
     column = CHARGE_LAG_DIMENSIONS[dimension]
-    where, params = _where(filters, extra=[("first_submission_date is not null", [])])
+    where, params = _where(filters, extra=[("first_submission_date is not null", []), ("not is_voided", [])])
     sql = _compose(
         """
         select coalesce(COLUMN, '(unknown)') as label, count(*) as claims,
@@ -526,6 +601,7 @@ def largest_aged_balances(
         filters,
         extra=[
             ("days_since_submission >= ?", [min_age_days]),
+            ("not is_voided", []),
             ("insurance_balance_amount + patient_balance_amount > 0", []),
         ],
     )
@@ -607,18 +683,45 @@ def work_list(
     count_sql = _compose("select count(*) from mart_work_list where {where}", where)
     total = int(snap.rows(count_sql, params, tables=["mart_work_list"])[0][0])
     sql = _compose(
-        "select " + ", ".join(WORK_LIST_COLUMNS) + " from mart_work_list where {where} "
-        "order by priority_rank, claim_id" + (" limit ?" if limit is not None else ""),
+        """
+        select priority_rank, claim_id, patient_control_number, payer_name, provider_name, location_name,
+            service_date, current_status, root_cause, carc_code, insurance_balance_amount,
+            expected_recoverable_amount, age_days, deadline_type, deadline_date, days_to_deadline, last_action,
+            last_action_date, assigned_biller, priority_score, priority_reasons
+        from mart_work_list
+        where {where}
+        order by priority_rank, claim_id
+        limit ?
+        """,
         where,
     )
-    run_params = [*params, limit] if limit is not None else params
-    return snap.frame(sql, run_params, tables=["mart_work_list"]), total
+    # LIMIT NULL means no limit in DuckDB: the export asks for every matching row.
+    return snap.frame(sql, [*params, limit], tables=["mart_work_list"]), total
+
+
+def work_list_export(snap: Snapshot, filters: GlobalFilters, local: WorkListFilters) -> pa.Table:
+    """Every row of the filtered work list, in priority order, as Arrow (the CSV export)."""
+    where, params = _work_list_where(filters, local)
+    sql = _compose(
+        """
+        select priority_rank, claim_id, patient_control_number, payer_name, provider_name, location_name,
+            service_date, current_status, root_cause, carc_code, insurance_balance_amount,
+            expected_recoverable_amount, age_days, deadline_type, deadline_date, days_to_deadline, last_action,
+            last_action_date, assigned_biller, priority_score, priority_reasons
+        from mart_work_list
+        where {where}
+        order by priority_rank, claim_id
+        """,
+        where,
+    )
+    return snap.arrow(sql, params, tables=["mart_work_list"])
 
 
 def work_list_choices(snap: Snapshot) -> dict[str, list[str]]:
     """Root causes and billers present in the work list (for the page's dropdowns)."""
     roots = snap.rows(
-        "select distinct coalesce(root_cause, 'none') from mart_work_list order by 1", tables=["mart_work_list"]
+        "select distinct coalesce(root_cause, 'none') from mart_work_list order by 1",
+        tables=["mart_work_list"],
     )
     billers = snap.rows(
         "select distinct assigned_biller from mart_work_list where assigned_biller is not null order by 1",

@@ -102,3 +102,21 @@
 {% macro rcm_money(expression) -%}
     cast({{ expression }} as decimal(18, 2))
 {%- endmacro %}
+
+
+{#- Whole dollars with thousands separators, for the reasons a biller reads: 1240.5 -> "1,241". -#}
+{% macro rcm_format_dollars(expression) -%}
+    {{ return(adapter.dispatch('rcm_format_dollars', 'rcm')(expression)) }}
+{%- endmacro %}
+
+{% macro default__rcm_format_dollars(expression) -%}
+    to_char(round({{ expression }}, 0), 'FM999,999,999,990')
+{%- endmacro %}
+
+{% macro duckdb__rcm_format_dollars(expression) -%}
+    format('{:,}', cast(round({{ expression }}, 0) as bigint))
+{%- endmacro %}
+
+{% macro spark__rcm_format_dollars(expression) -%}
+    format_number(round({{ expression }}, 0), 0)
+{%- endmacro %}

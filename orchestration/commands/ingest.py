@@ -14,6 +14,9 @@ import sys
 from pathlib import Path
 from typing import Any
 
+# The CSV extract kinds (orchestration.lib.csv_extracts.CSV_KINDS), listed here so --help stays fast.
+CSV_KIND_NAMES = ("claims", "patient_payments", "adjustments", "bank_deposits", "claim_activities")
+
 EPILOG = """\
 exit status: 0 when every file was handled, whatever its status: a quarantined file (kept in
 $RCM_HOME/quarantine with a .reason.txt) or a duplicate is a result, not a failure. 2 for usage errors
@@ -32,6 +35,12 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
         default=None,
         metavar="SECONDS",
         help="how long to wait for another writer to finish (default RCM_LOCK_TIMEOUT or 1800; 0 = fail fast)",
+    )
+    parser.add_argument(
+        "--csv-kind",
+        choices=sorted(CSV_KIND_NAMES),
+        default=None,
+        help="read every non-X12 file as this CSV extract kind (default: from the name prefix, else the header)",
     )
     parser.add_argument(
         "--direct",
@@ -55,7 +64,11 @@ def format_summary(summary: dict[str, Any]) -> str:
         f"balancing violations {summary['balancing_violations']}",
         f"  BPR02 {_money(summary['bpr02_total'])}  CLP04 {_money(summary['clp04_total'])}  "
         f"PLB {_money(summary['plb_total'])}  CLM02 {_money(summary['clm02_total'])}"
-        + (f"  CSV amount {summary['csv_amount_total']}" if summary.get("csv_amount_total") is not None else ""),
+        + (
+            f"  CSV amount {summary['csv_amount_total']}"
+            if summary.get("csv_amount_total") is not None
+            else ""
+        ),
     ]
     if summary.get("supersedes_file_id"):
         lines.append(f"  supersedes {summary['supersedes_file_id']}")
@@ -69,7 +82,9 @@ def _summaries_from_run(result: Any) -> list[dict[str, Any]]:
 
     for materialization in result.asset_materializations_for_node("raw_files"):
         if materialization.asset_key == RAW_ASSET_KEYS["load_ledger"]:
-            return list(materialization.metadata["files"].value)
+            summary_file = Path(materialization.metadata["summary_file"].value)
+            lines = summary_file.read_text(encoding="utf-8").splitlines()
+            return [json.loads(line) for line in lines if line.strip()]
     return []
 
 
@@ -77,7 +92,9 @@ def _failed_checks(result: Any) -> list[str]:
     out = []
     for evaluation in result.get_asset_check_evaluations():
         if not evaluation.passed:
-            out.append(f"{evaluation.asset_key.to_user_string()} {evaluation.check_name} ({evaluation.severity.value})")
+            out.append(
+                f"{evaluation.asset_key.to_user_string()} {evaluation.check_name} ({evaluation.severity.value})"
+            )
     return out
 
 
@@ -98,12 +115,17 @@ def run(args: argparse.Namespace) -> int:
             if args.direct:
                 from orchestration.lib.loader import load_files
 
-                summaries = [result.summary() for result in load_files(paths, settings)]
+                results = load_files(paths, settings, csv_kind=args.csv_kind)
+                summaries = [result.summary() for result in results]
             else:
+                from orchestration.defs.ingest_location import ingest_definitions
                 from orchestration.lib.dagster_home import execute_job_in_process
 
                 result = execute_job_in_process(
-                    "ingest_job", {"ops": {"raw_files": {"config": {"paths": paths}}}}, settings
+                    "ingest_job",
+                    {"ops": {"raw_files": {"config": {"paths": paths, "csv_kind": args.csv_kind}}}},
+                    settings,
+                    definitions=ingest_definitions(),
                 )
                 if not result.success:
                     failure = next(
@@ -127,7 +149,9 @@ def run(args: argparse.Namespace) -> int:
         counts: dict[str, int] = {}
         for summary in summaries:
             counts[summary["status"]] = counts.get(summary["status"], 0) + 1
-        print(f"{len(summaries)} files: " + ", ".join(f"{n} {status}" for status, n in sorted(counts.items())))
+        print(
+            f"{len(summaries)} files: " + ", ".join(f"{n} {status}" for status, n in sorted(counts.items()))
+        )
         for check in failed_checks:
             print(f"check not passed: {check}")
     return 0

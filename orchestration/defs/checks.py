@@ -12,7 +12,6 @@ Checks run in pool ``warehouse`` and hold the writer lock while they read, becau
 another process would block a writer (and the other way round).
 """
 
-
 import dagster as dg
 
 from orchestration.defs.raw_assets import RAW_ASSET_KEYS

@@ -5,15 +5,17 @@ dagster-dbt gives the dbt sources of schema ``raw``), so lineage runs from files
 One op writes them all because one file fills several tables in one DuckDB transaction.
 """
 
-
 from collections.abc import Iterator
 
 import dagster as dg
+from pydantic import Field
 
 from orchestration.lib.raw_schema import RAW_SCHEMA, TABLES
 from orchestration.lib.warehouse import WAREHOUSE_POOL
 
 RAW_GROUP = "raw"
+# Files named one by one in the run's log and metadata (the summary file always has all of them).
+MAX_LOGGED_FILES = 200
 
 RAW_ASSET_KEYS: dict[str, dg.AssetKey] = {table: dg.AssetKey([RAW_SCHEMA, table]) for table in TABLES}
 
@@ -26,7 +28,8 @@ _DESCRIPTIONS = {
 class IngestConfig(dg.Config):
     """Which files to load: folders or files; empty means ``Settings.inbox_dir`` (the sensor's case)."""
 
-    paths: list[str] = []
+    paths: list[str] = Field(default_factory=list)
+    csv_kind: str | None = None  # read every non-X12 file as this CSV extract kind
 
 
 def _spec(table: str) -> dg.AssetSpec:
@@ -49,28 +52,46 @@ def _spec(table: str) -> dg.AssetSpec:
 def raw_files(context: dg.AssetExecutionContext, config: IngestConfig) -> Iterator[dg.MaterializeResult]:
     """Load every file in the inbox (or ``config.paths``) that the ledger has not seen.
 
-    Same bytes twice change nothing. The per-file summaries go into the ledger asset's metadata
-    (``files``), which is how ``rcm ingest`` reads them back from an in-process run.
+    Same bytes twice change nothing. The per-file summaries are written as JSON lines to
+    ``$RCM_HOME/logs/ingest_<run id>.jsonl`` (named in the ledger asset's ``summary_file`` metadata:
+    that is how ``rcm ingest`` reads them back); the metadata itself stays small.
     """
+    import json
+
     from orchestration.lib.loader import load_files, load_inbox, table_row_counts
     from orchestration.lib.warehouse import open_warehouse, writer_lock
     from orchestration.settings import get_settings
 
     settings = get_settings()
-    with writer_lock(settings, purpose=f"dagster run {context.run_id[:8]} raw_files"):
-        results = load_files(config.paths, settings) if config.paths else load_inbox(settings)
+    with writer_lock(settings, purpose=f"dagster run {context.run.run_id[:8]} raw_files"):
+        if config.paths:
+            results = load_files(config.paths, settings, csv_kind=config.csv_kind)
+        else:
+            results = load_inbox(settings, csv_kind=config.csv_kind)
         with open_warehouse(settings) as con:
             totals = table_row_counts(con)
-    for result in results:
-        context.log.info(result.one_line())
+    summary_file = settings.logs_dir / f"ingest_{context.run.run_id}.jsonl"
+    summary_file.parent.mkdir(parents=True, exist_ok=True)
+    summary_file.write_text(
+        "".join(json.dumps(result.summary(), sort_keys=True) + "\n" for result in results), encoding="utf-8"
+    )
+    notable = [result for result in results if result.status not in ("loaded", "duplicate")]
+    for result in notable[:MAX_LOGGED_FILES]:
+        context.log.warning(result.one_line())
     added: dict[str, int] = {table: 0 for table in TABLES}
     for result in results:
+        if result.status == "duplicate":
+            continue  # its rows were added by the earlier load
         for table, count in result.row_counts.items():
             added[table] = added.get(table, 0) + count
     statuses = [result.status for result in results]
     quarantined = [
         f"{result.file_id} {result.file_name}" for result in results if result.status == "quarantined"
     ]
+    context.log.info(
+        f"{len(results)} files: {sum(s in ('loaded', 'loaded_with_warnings') for s in statuses)} loaded, "
+        f"{statuses.count('duplicate')} duplicate, {len(quarantined)} quarantined; summaries in {summary_file}"
+    )
     for table in TABLES:
         metadata: dict[str, object] = {
             "rows_added": dg.MetadataValue.int(added.get(table, 0)),
@@ -85,8 +106,8 @@ def raw_files(context: dg.AssetExecutionContext, config: IngestConfig) -> Iterat
                     ),
                     "files_duplicate": dg.MetadataValue.int(statuses.count("duplicate")),
                     "files_quarantined": dg.MetadataValue.int(len(quarantined)),
-                    "quarantined_files": dg.MetadataValue.json(quarantined),
-                    "files": dg.MetadataValue.json([result.summary() for result in results]),
+                    "quarantined_files": dg.MetadataValue.json(quarantined[:MAX_LOGGED_FILES]),
+                    "summary_file": dg.MetadataValue.path(str(summary_file)),
                 }
             )
         yield dg.MaterializeResult(asset_key=RAW_ASSET_KEYS[table], metadata=metadata)

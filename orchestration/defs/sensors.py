@@ -4,7 +4,6 @@ The cursor is a digest of (relative path, size, mtime) of every file in the inbo
 contents (that is the loader's job, which deduplicates by sha256), so a tick stays cheap.
 """
 
-
 import hashlib
 
 import dagster as dg

@@ -9,6 +9,7 @@ any real practice's prices. Patients are obviously synthetic people.
 from __future__ import annotations
 
 import random
+from collections.abc import Callable
 from dataclasses import dataclass
 
 # Our own charge master, in cents per unit.
@@ -23,6 +24,9 @@ CHARGES: dict[str, int] = {
     "99213": 16500,
     "99214": 24000,
     "99215": 33000,
+    "99392": 20000,
+    "99393": 21000,
+    "99394": 23000,
     "99395": 26000,
     "99396": 28000,
     "99397": 30000,
@@ -98,13 +102,44 @@ AUTH_CODES = frozenset({"72148", "70450", "29881", "93306", "93015"})
 
 # Evaluation and management codes (a copay applies to these lines).
 EM_CODES = frozenset(
-    {"99202", "99203", "99204", "99205", "99211", "99212", "99213", "99214", "99215", "99395", "99396", "99397"}
+    {
+        "99202",
+        "99203",
+        "99204",
+        "99205",
+        "99211",
+        "99212",
+        "99213",
+        "99214",
+        "99215",
+        "99392",
+        "99393",
+        "99394",
+        "99395",
+        "99396",
+        "99397",
+    }
 )
+
+# Procedures that make a same-day E/M need modifier 25 (a significant, separately identifiable visit).
+PROCEDURES_NEEDING_25 = frozenset({"20610", "29125", "93000", "93015", "90471", "G0008"})
 
 DIAGNOSES: dict[str, tuple[str, ...]] = {
     "family_medicine": (
-        "I10", "E119", "E785", "J069", "Z0000", "Z0001", "M5450", "R059", "E669", "F411", "K219",
-        "N390", "J029", "E039",
+        "I10",
+        "E119",
+        "E785",
+        "J069",
+        "Z0000",
+        "Z0001",
+        "M5450",
+        "R059",
+        "E669",
+        "F411",
+        "K219",
+        "N390",
+        "J029",
+        "E039",
     ),
     "cardiology": ("I2510", "I4891", "I509", "R079", "I10", "R002", "I340", "E785", "R0602"),
     "orthopedics": ("M1711", "M1712", "M25561", "M25562", "M75101", "S83241A", "M5416", "S62101A", "M25511"),
@@ -115,16 +150,71 @@ DIAGNOSES: dict[str, tuple[str, ...]] = {
 }
 
 LAST_NAMES = (
-    "Testperson", "Sampleton", "Fakerson", "Mockley", "Placeholder", "Dummyworth", "Synthetica", "Exampler",
-    "Notreal", "Fictivo", "Demoson", "Trialby", "Specimen", "Madeup", "Pretendo", "Stubworth", "Fixturely",
-    "Surrogate", "Nominal", "Lorem", "Ipsumson", "Quuxley", "Foobarson", "Bazworth",
+    "Testperson",
+    "Sampleton",
+    "Fakerson",
+    "Mockley",
+    "Placeholder",
+    "Dummyworth",
+    "Synthetica",
+    "Exampler",
+    "Notreal",
+    "Fictivo",
+    "Demoson",
+    "Trialby",
+    "Specimen",
+    "Madeup",
+    "Pretendo",
+    "Stubworth",
+    "Fixturely",
+    "Surrogate",
+    "Nominal",
+    "Lorem",
+    "Ipsumson",
+    "Quuxley",
+    "Foobarson",
+    "Bazworth",
 )
 FIRST_NAMES = (
-    "Alex", "Jamie", "Robin", "Casey", "Jordan", "Taylor", "Morgan", "Riley", "Avery", "Quinn", "Harper",
-    "Rowan", "Sage", "Emery", "Dakota", "Reese", "Skyler", "Parker", "Kendall", "Blake", "Drew", "Ellis",
-    "Frankie", "Gray", "Hollis", "Indigo", "Jules", "Kai", "Lane", "Marlow",
+    "Alex",
+    "Jamie",
+    "Robin",
+    "Casey",
+    "Jordan",
+    "Taylor",
+    "Morgan",
+    "Riley",
+    "Avery",
+    "Quinn",
+    "Harper",
+    "Rowan",
+    "Sage",
+    "Emery",
+    "Dakota",
+    "Reese",
+    "Skyler",
+    "Parker",
+    "Kendall",
+    "Blake",
+    "Drew",
+    "Ellis",
+    "Frankie",
+    "Gray",
+    "Hollis",
+    "Indigo",
+    "Jules",
+    "Kai",
+    "Lane",
+    "Marlow",
 )
-STREETS = ("Example Way", "Sample Street", "Fixture Avenue", "Placeholder Road", "Synthetic Lane", "Demo Court")
+STREETS = (
+    "Example Way",
+    "Sample Street",
+    "Fixture Avenue",
+    "Placeholder Road",
+    "Synthetic Lane",
+    "Demo Court",
+)
 
 
 @dataclass(frozen=True)
@@ -173,9 +263,18 @@ def _em(rng: random.Random, new: bool = False) -> str:
     return str(_pick(rng, (("99212", 12), ("99213", 45), ("99214", 33), ("99215", 10))))
 
 
+def _preventive_code(age: int) -> str:
+    """Preventive-visit code by the patient's age band."""
+    for limit, code in ((5, "99392"), (12, "99393"), (18, "99394"), (40, "99395"), (65, "99396")):
+        if age < limit:
+            return code
+    return "99397"
+
+
 def _with_25(lines: list[LineSpec]) -> list[LineSpec]:
-    """Modifier 25 on the E/M line when another procedure is billed the same day."""
-    if len(lines) > 1 and lines[0].code in EM_CODES and "25" not in lines[0].modifiers:
+    """Modifier 25 on the E/M line when a procedure is billed the same day."""
+    needs = any(line.code in PROCEDURES_NEEDING_25 for line in lines[1:])
+    if needs and lines[0].code in EM_CODES and "25" not in lines[0].modifiers:
         lines[0] = LineSpec(lines[0].code, (*lines[0].modifiers, "25"), lines[0].units)
     return lines
 
@@ -195,10 +294,7 @@ def family_medicine(rng: random.Random, medicare: bool, month: int, age: int) ->
         pos = "10" if rng.random() < 0.6 else "02"
         return Visit((LineSpec(_em(rng), ("95",), 1),), pos, "family_medicine")
     if kind == "preventive":
-        if medicare:
-            lines = [LineSpec("G0439", (), 1)]
-        else:
-            lines = [LineSpec("99395" if age < 40 else "99396" if age < 65 else "99397", (), 1)]
+        lines = [LineSpec("G0439" if medicare else _preventive_code(age), (), 1)]
         if rng.random() < 0.12:
             lines.append(LineSpec("99213", ("25",), 1))
     else:
@@ -302,7 +398,7 @@ def hospital_outpatient(rng: random.Random, medicare: bool, month: int, age: int
     lines: list[LineSpec]
     if kind == "ed":
         level = str(_pick(rng, (("99283", 40), ("99284", 40), ("99285", 20))))
-        lines = [LineSpec("99284" if level == "99284" else level, (), 1, "0450")]
+        lines = [LineSpec(level, (), 1, "0450")]
         if rng.random() < 0.5:
             lines.append(LineSpec("80053", (), 1, "0300"))
         if rng.random() < 0.35:
@@ -328,8 +424,11 @@ def hospital_outpatient(rng: random.Random, medicare: bool, month: int, age: int
     return Visit(tuple(lines[:5]), "13", "hospital", institutional=True)
 
 
+# A visit template: (rng, is Medicare or Medicare Advantage, month, age) -> the visit.
+VisitMaker = Callable[[random.Random, bool, int, int], Visit]
+
 # specialty -> (visit function, share of insured encounters)
-SPECIALTIES: dict[str, tuple[object, float]] = {
+SPECIALTIES: dict[str, tuple[VisitMaker, float]] = {
     "family_medicine": (family_medicine, 34.0),
     "cardiology": (cardiology, 11.0),
     "orthopedics": (orthopedics, 12.0),

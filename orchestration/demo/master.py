@@ -103,8 +103,10 @@ BEHAVIOURS: dict[str, PayerBehaviour] = {
         lag_sigma=0.9,
         lag_floor=14,
         late_share=0.04,
-        denial_rate=0.085,
-        root_cause_weights=_mix(medical_necessity=15.0, authorization_referral=2.0, coordination_of_benefits=10.0),
+        denial_rate=0.10,
+        root_cause_weights=_mix(
+            medical_necessity=15.0, authorization_referral=2.0, coordination_of_benefits=10.0
+        ),
         lost_rate=0.004,
         eft_share=1.0,
         run_days=WEEKDAYS,
@@ -124,7 +126,7 @@ BEHAVIOURS: dict[str, PayerBehaviour] = {
         lag_sigma=0.35,
         lag_floor=10,
         late_share=0.0,
-        denial_rate=0.16,
+        denial_rate=0.18,
         root_cause_weights=_mix(eligibility_registration=34.0, coordination_of_benefits=11.0),
         lost_rate=0.02,
         eft_share=1.0,
@@ -143,7 +145,7 @@ BEHAVIOURS: dict[str, PayerBehaviour] = {
         lag_sigma=0.35,
         lag_floor=7,
         late_share=0.0,
-        denial_rate=0.15,
+        denial_rate=0.17,
         root_cause_weights=_mix(authorization_referral=20.0, medical_necessity=12.0),
         lost_rate=0.012,
         eft_share=0.95,
@@ -161,7 +163,7 @@ BEHAVIOURS: dict[str, PayerBehaviour] = {
         lag_sigma=0.35,
         lag_floor=5,
         late_share=0.0,
-        denial_rate=0.11,
+        denial_rate=0.13,
         root_cause_weights=_mix(),
         lost_rate=0.015,
         eft_share=0.92,
@@ -179,7 +181,7 @@ BEHAVIOURS: dict[str, PayerBehaviour] = {
         lag_sigma=0.4,
         lag_floor=5,
         late_share=0.0,
-        denial_rate=0.12,
+        denial_rate=0.14,
         root_cause_weights=_mix(coding_bundling=14.0, timely_filing=7.0),
         lost_rate=0.02,
         eft_share=0.85,
@@ -197,7 +199,7 @@ BEHAVIOURS: dict[str, PayerBehaviour] = {
         lag_sigma=0.4,
         lag_floor=7,
         late_share=0.0,
-        denial_rate=0.14,
+        denial_rate=0.16,
         root_cause_weights=_mix(authorization_referral=24.0),
         lost_rate=0.02,
         eft_share=0.9,
@@ -215,7 +217,7 @@ BEHAVIOURS: dict[str, PayerBehaviour] = {
         lag_sigma=0.35,
         lag_floor=5,
         late_share=0.0,
-        denial_rate=0.09,
+        denial_rate=0.11,
         root_cause_weights=_mix(),
         lost_rate=0.012,
         eft_share=0.8,
@@ -233,8 +235,10 @@ BEHAVIOURS: dict[str, PayerBehaviour] = {
         lag_sigma=0.35,
         lag_floor=14,
         late_share=0.0,
-        denial_rate=0.18,
-        root_cause_weights=_mix(authorization_referral=18.0, medical_necessity=16.0, coordination_of_benefits=2.0),
+        denial_rate=0.20,
+        root_cause_weights=_mix(
+            authorization_referral=18.0, medical_necessity=16.0, coordination_of_benefits=2.0
+        ),
         lost_rate=0.025,
         eft_share=0.45,
         run_days=(4,),
@@ -307,10 +311,8 @@ def load_master_data(seeds_dir: Path = SEEDS_DIR) -> MasterData:
     for row in _read(seeds_dir / "payers.csv"):
         payer_id = row["payer_id"]
         rule = rules.get(payer_id, default_rules)
-        if row["payer_category"] == "self_pay":
-            behaviour = BEHAVIOURS["COM01"]  # never used: self-pay encounters are not billed to a payer
-        else:
-            behaviour = BEHAVIOURS[payer_id]
+        # Self-pay encounters are never billed to a payer: any behaviour will do, it is never read.
+        behaviour = BEHAVIOURS["COM01"] if row["payer_category"] == "self_pay" else BEHAVIOURS[payer_id]
         payers[payer_id] = Payer(
             payer_id=payer_id,
             payer_name=row["payer_name"],

@@ -74,7 +74,9 @@ def isa(sender: str, receiver: str, day: date, control_number: int) -> str:
 
 
 def gs(functional_code: str, sender: str, receiver: str, day: date, control_number: int, version: str) -> str:
-    return seg("GS", functional_code, sender, receiver, ymd(day), ENVELOPE_TIME, str(control_number), "X", version)
+    return seg(
+        "GS", functional_code, sender, receiver, ymd(day), ENVELOPE_TIME, str(control_number), "X", version
+    )
 
 
 def composite(*parts: str) -> str:
@@ -126,7 +128,9 @@ class InterchangeWriter:
         GS06 is the interchange control number (unique per sender, as ISA13); GE01 counts the sets.
         """
         self._write(isa(sender, receiver, day, control_number))
-        self._write(gs(self.functional_code, sender.strip(), receiver.strip(), day, control_number, self.version))
+        self._write(
+            gs(self.functional_code, sender.strip(), receiver.strip(), day, control_number, self.version)
+        )
         count = 0
         for text, _segments in transactions:
             self._write(text)

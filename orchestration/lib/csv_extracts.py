@@ -163,6 +163,26 @@ def detect_csv_kind(file_name: str) -> str | None:
     return None
 
 
+def detect_csv_kind_from_header(data: bytes) -> str | None:
+    """For a ``.csv`` whose name has no known prefix: the one kind whose required columns are all in
+    the header row (and no column outside that kind's list), or None when none or several fit."""
+    try:
+        text = data[:65536].decode("utf-8-sig")
+    except UnicodeDecodeError:
+        return None
+    for fields in csv.reader(io.StringIO(text, newline="")):
+        if not any(cell.strip() for cell in fields):
+            continue
+        header = {cell.strip().lower() for cell in fields}
+        fits = [
+            kind
+            for kind, spec in CSV_KINDS.items()
+            if set(spec.required) <= header and header <= set(spec.columns)
+        ]
+        return fits[0] if len(fits) == 1 else None
+    return None
+
+
 @dataclass
 class CsvIssue:
     """A problem found while reading the text (before any expectation runs)."""
@@ -200,7 +220,8 @@ def read_csv_text(data: bytes, kind: str, file_name: str = "") -> CsvText:
 
     Blank cells become None; surrounding whitespace is stripped. A header that lacks a required column
     (or repeats one) makes the result ``fatal`` with a ``CSV_HEADER`` error; unknown columns are
-    ignored and optional columns that are absent are filled with None, each with a warning. A row
+    ignored and optional columns that are absent are filled with None, each with a ``CSV_COLUMNS``
+    warning. A row
     whose field count differs from the header's is left out with a ``CSV_FIELD_COUNT`` error.
     """
     import pandas as pd
@@ -255,7 +276,7 @@ def read_csv_text(data: bytes, kind: str, file_name: str = "") -> CsvText:
         issues.append(
             CsvIssue(
                 "warning",
-                "CSV_HEADER",
+                "CSV_COLUMNS",
                 0,
                 None,
                 f"{file_name}: unknown column(s) ignored: {', '.join(unknown)}",
@@ -266,7 +287,7 @@ def read_csv_text(data: bytes, kind: str, file_name: str = "") -> CsvText:
         issues.append(
             CsvIssue(
                 "warning",
-                "CSV_HEADER",
+                "CSV_COLUMNS",
                 0,
                 None,
                 f"{file_name}: optional column(s) absent, loaded empty: {', '.join(absent)}",
@@ -342,9 +363,12 @@ def typed_table(frame: pd.DataFrame, kind: str, file_id: str) -> pa.Table:
     return pa.table(arrays)
 
 
-def money_total(frame: pd.DataFrame, kind: str) -> Decimal:
-    """Σ of the extract's money column over the given rows (the ledger's ``csv_amount``)."""
+def money_total(frame: pd.DataFrame, kind: str) -> Decimal | None:
+    """Σ of the extract's money column over the given rows (the ledger's ``csv_amount``); None when
+    the kind has no money column (claim activities)."""
     spec = CSV_KINDS[kind]
+    if not spec.money_columns:
+        return None
     column = spec.money_columns[0]
     return sum((Decimal(v) for v in frame[column] if v is not None), Decimal("0.00")).quantize(
         Decimal("0.01")

@@ -27,7 +27,7 @@ from orchestration.lib.warehouse import WAREHOUSE_POOL, WRITER_RUN_TAGS
 from orchestration.settings import Settings, get_settings
 
 if TYPE_CHECKING:
-    from dagster import DagsterInstance, ExecuteInProcessResult
+    from dagster import DagsterInstance, Definitions, ExecuteInProcessResult
 
 # Tag on runs executed in-process by `rcm` commands: "<host>:<pid>" of the process that ran them, so a
 # later command can tell a run whose process died (kill -9) from one still working.
@@ -80,12 +80,13 @@ def ensure_dagster_home(settings: Settings | None = None) -> Path:
 def dagster_instance(settings: Settings | None = None) -> Iterator[DagsterInstance]:
     """The persistent Dagster instance at Settings.dagster_home (runs show up in `rcm dagster`).
 
-    Also sets DAGSTER_HOME for this process, so that anything calling ``DagsterInstance.get()``
-    (dagster-dbt does) finds the same instance.
+    Also sets DAGSTER_HOME while the instance is open (restored afterwards), so that anything
+    calling ``DagsterInstance.get()`` (dagster-dbt does) finds the same instance.
     """
     from dagster import DagsterInstance
 
     home = ensure_dagster_home(settings)
+    previous_home = os.environ.get("DAGSTER_HOME")
     os.environ["DAGSTER_HOME"] = str(home)
     alembic_logger = logging.getLogger("alembic")
     if alembic_logger.level == logging.NOTSET:  # storage migrations log every step at INFO
@@ -95,6 +96,10 @@ def dagster_instance(settings: Settings | None = None) -> Iterator[DagsterInstan
         yield instance
     finally:
         instance.dispose()
+        if previous_home is None:
+            os.environ.pop("DAGSTER_HOME", None)
+        else:
+            os.environ["DAGSTER_HOME"] = previous_home
 
 
 def _pid_alive(pid: int) -> bool:
@@ -133,7 +138,9 @@ def release_stale_warehouse_slots(instance: DagsterInstance) -> list[str]:
         if run is not None and not run.is_finished and not _owner_is_dead(run.tags):
             continue
         if run is not None and not run.is_finished:
-            instance.report_run_failed(run, "the process running it is gone; its warehouse pool slot was released")
+            instance.report_run_failed(
+                run, "the process running it is gone; its warehouse pool slot was released"
+            )
         storage.free_concurrency_slots_for_run(run_id)
         freed.append(run_id)
     return freed
@@ -144,16 +151,20 @@ def execute_job_in_process(
     run_config: Mapping[str, Any] | None = None,
     settings: Settings | None = None,
     tags: Mapping[str, str] | None = None,
+    definitions: Definitions | None = None,
 ) -> ExecuteInProcessResult:
     """Run a job of ``orchestration.definitions`` in this process against the persistent instance.
 
     Used by `rcm ingest` and `rcm build`: the run, its materializations and check results are
     recorded where `rcm dagster` shows them, and its steps take the ``warehouse`` pool like any run.
     The caller should hold ``writer_lock()`` (re-entrant: the assets take it again).
+    definitions: where to find the job (default: the whole code location, which needs the dbt
+    manifest; `rcm ingest` passes ``orchestration.defs.ingest_location.ingest_definitions()``).
     """
-    from orchestration.definitions import defs
+    if definitions is None:
+        from orchestration.definitions import defs as definitions
 
-    job = defs.resolve_job_def(job_name)
+    job = definitions.resolve_job_def(job_name)
     with dagster_instance(settings) as instance:
         release_stale_warehouse_slots(instance)
         owner = {IN_PROCESS_OWNER_TAG: f"{socket.gethostname()}:{os.getpid()}"}

@@ -22,21 +22,31 @@ is *current* when no ledger row supersedes its file (the rule dbt staging applie
 from __future__ import annotations
 
 import contextlib
+import functools
 import hashlib
 import json
 import logging
+import os
 import re
-import shutil
 import time
 from collections.abc import Callable, Iterable, Sequence
+from concurrent.futures import Future, ProcessPoolExecutor
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from decimal import Decimal
+from multiprocessing import get_context
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, Protocol
 
-from orchestration.lib.csv_extracts import CSV_KINDS, detect_csv_kind, money_total, read_csv_text, typed_table
-from orchestration.lib.raw_schema import RAW_SCHEMA, TABLES, column_names
+from orchestration.lib.csv_extracts import (
+    CSV_KINDS,
+    detect_csv_kind,
+    detect_csv_kind_from_header,
+    money_total,
+    read_csv_text,
+    typed_table,
+)
+from orchestration.lib.raw_schema import RAW_SCHEMA, TABLES
 from orchestration.lib.warehouse import open_warehouse, writer_lock
 from orchestration.settings import Settings, get_settings
 
@@ -126,6 +136,7 @@ class FileResult:
     parse_seconds: float = 0.0
     insert_seconds: float = 0.0
     duplicate_of: str | None = None  # file_name of the earlier load, for duplicates
+    parsed_in_worker: bool = False  # parsed ahead in a worker process (see load_files)
 
     @property
     def transactions_loaded(self) -> int:
@@ -250,8 +261,10 @@ def _arrow_type(sql_type: str) -> pa.DataType:
     }[base]
 
 
+@functools.cache
 def arrow_schema(table: str) -> pa.Schema:
-    """The Arrow schema of a raw table (same names, order and types as the DuckDB table)."""
+    """The Arrow schema of a raw table (same names, order and types as the DuckDB table; every field
+    nullable: NOT NULL is the database's to enforce, inside the file's transaction)."""
     import pyarrow as pa
 
     return pa.schema([pa.field(name, _arrow_type(ctype)) for name, ctype in TABLES[table]])
@@ -263,7 +276,7 @@ def rows_to_arrow(table: str, rows: Sequence[tuple[Any, ...]]) -> pa.Table:
 
     schema = arrow_schema(table)
     width = len(schema)
-    if rows and any(len(row) != width for row in rows[:1]):
+    if rows and len(rows[0]) != width:
         raise ValueError(f"{table}: reader rows have {len(rows[0])} values, the table has {width} columns")
     columns = list(zip(*rows, strict=True)) if rows else [() for _ in range(width)]
     arrays = [pa.array(list(values), type=schema.field(i).type) for i, values in enumerate(columns)]
@@ -290,13 +303,19 @@ def _reader_tables(
     result: ParseResultLike, to_arrow: Callable[[Any], dict[str, pa.Table]] | None
 ) -> dict[str, pa.Table]:
     """The reader's rows as Arrow tables in the raw schema, skipping empty ones."""
+    import pyarrow as pa
+
     tables: dict[str, pa.Table] = {}
     if to_arrow is not None:
         for name, table in to_arrow(result).items():
             if name not in DATA_TABLES:
                 raise ValueError(f"reader produced rows for unknown raw table {name!r}")
             schema = arrow_schema(name)
-            tables[name] = table.select(schema.names).cast(schema) if table.schema != schema else table
+            if table.schema.names == schema.names and table.schema.types == schema.types:
+                # same columns and types, only nullability flags differ: relabel without copying
+                tables[name] = pa.Table.from_arrays(table.columns, schema=schema)
+            else:
+                tables[name] = table.select(schema.names).cast(schema)
     else:
         for name, rows in result.tables.items():
             if name not in DATA_TABLES:
@@ -391,9 +410,9 @@ def parse_csv_file(data: bytes, file_id: str, file_name: str, kind: str, validat
                 )
             )
     good = text.frame.drop(index=sorted(by_row)) if by_row else text.frame
-    table = typed_table(good, kind, file_id)
-    in_file = money_total(text.frame.drop(index=[r for r in by_row if r in text.frame.index]), kind)
-    totals = {"csv_amount": str(in_file)}
+    table = typed_table(good, kind, file_id).cast(arrow_schema(spec.table))
+    amount = money_total(good, kind)
+    totals = {"csv_amount": str(amount)} if amount is not None else {}
     extra: dict[str, int] = {
         "csv_rows_read": text.rows_read,
         "csv_rows_rejected": text.rows_read - table.num_rows,
@@ -432,6 +451,32 @@ def _looks_like_x12(data: bytes) -> bool:
     return bool(_X12_START.match(head))
 
 
+def classify(file_name: str, data: bytes, csv_kind: str | None = None) -> tuple[str | None, LoadIssue | None]:
+    """The CSV extract kind of a file, or None for the X12 reader; plus a warning when guessed.
+
+    X12 content always goes to the X12 reader. Otherwise: ``csv_kind`` when the caller forces one,
+    else the kind named by the file-name prefix, else, for a ``.csv`` with no known prefix, the one
+    kind its header fits (with a ``CSV_KIND_FROM_HEADER`` warning).
+    """
+    if _looks_like_x12(data):
+        return None, None
+    if csv_kind is not None:
+        return csv_kind, None
+    kind = detect_csv_kind(file_name)
+    if kind is not None or not file_name.lower().endswith(".csv"):
+        return kind, None
+    kind = detect_csv_kind_from_header(data)
+    if kind is None:
+        return None, None
+    warning = LoadIssue(
+        "warning",
+        "CSV_KIND_FROM_HEADER",
+        f"{file_name}: the name has no known extract prefix; read as {kind} because the header has "
+        f"exactly that kind's columns",
+    )
+    return kind, warning
+
+
 def quarantine_reason_text(result: FileResult, issues: Sequence[LoadIssue]) -> str:
     """The ``.reason.txt`` beside a quarantined file: which file, which segment or row, what was wrong."""
     lines = [
@@ -460,13 +505,16 @@ def quarantine_reason_text(result: FileResult, issues: Sequence[LoadIssue]) -> s
     return "\n".join(lines) + "\n"
 
 
-def _store_copy(source: Path, directory: Path, file_id: str, file_name: str) -> Path:
-    """Copy the file to ``directory/<file_id>__<name>`` (atomic rename; idempotent)."""
+def _store_copy(data: bytes, directory: Path, file_id: str, file_name: str) -> Path:
+    """Write the bytes that were read (not the file as it is now) to ``directory/<file_id>__<name>``.
+
+    Atomic (temporary name, then rename) and idempotent: the name carries the content's id.
+    """
     directory.mkdir(parents=True, exist_ok=True)
     target = directory / f"{file_id}__{file_name}"
     if not target.exists():
         tmp = directory / f".{file_id}__{file_name}.tmp"
-        shutil.copyfile(source, tmp)
+        tmp.write_bytes(data)
         tmp.replace(target)
     return target
 
@@ -522,38 +570,6 @@ def _insert_arrow(con: duckdb.DuckDBPyConnection, table: str, data: pa.Table) ->
 
 
 # ------------------------------------------------------------------------------------------ loading
-@dataclass
-class _LedgerRow:
-    file_id: str
-    file_sha256: str
-    file_name: str
-    source_path: str
-    stored_path: str | None
-    size_bytes: int
-    file_kind: str
-    received_at: datetime
-    loaded_at: datetime
-    status: str
-    reasons: str | None
-    supersedes_file_id: str | None
-    version_number: int
-    row_counts: str
-    money_totals: str
-    parse_seconds: float
-
-    def values(self) -> list[Any]:
-        return [getattr(self, name) for name in column_names("load_ledger")]
-
-
-def _insert_ledger(con: duckdb.DuckDBPyConnection, row: _LedgerRow) -> None:
-    names = column_names("load_ledger")
-    placeholders = ", ".join("?" for _ in names)
-    con.execute(
-        f"insert into {RAW_SCHEMA}.load_ledger ({', '.join(names)}) values ({placeholders})",  # noqa: S608
-        row.values(),
-    )
-
-
 def _stored_issue_counts(con: duckdb.DuckDBPyConnection, file_id: str) -> dict[str, int]:
     rows = con.execute(
         f"select issue_code, count(*) from {RAW_SCHEMA}.load_issues where file_id = ? group by 1",  # noqa: S608
@@ -562,53 +578,87 @@ def _stored_issue_counts(con: duckdb.DuckDBPyConnection, file_id: str) -> dict[s
     return {code: int(count) for code, count in rows}
 
 
+_EXISTING_COLUMNS = [
+    "file_name",
+    "status",
+    "file_kind",
+    "row_counts",
+    "money_totals",
+    "stored_path",
+    "version_number",
+    "supersedes_file_id",
+]
+
+
 def _existing(con: duckdb.DuckDBPyConnection, file_id: str) -> dict[str, Any] | None:
-    cursor = con.execute(
-        f"select file_name, status, file_kind, row_counts, money_totals, stored_path, version_number, "  # noqa: S608
-        f"supersedes_file_id from {RAW_SCHEMA}.load_ledger where file_id = ?",
+    row = con.execute(
+        f"select {', '.join(_EXISTING_COLUMNS)} from {RAW_SCHEMA}.load_ledger where file_id = ?",  # noqa: S608
         [file_id],
-    )
-    row = cursor.fetchone()
+    ).fetchone()
+    return None if row is None else dict(zip(_EXISTING_COLUMNS, row, strict=True))
+
+
+def _as_duplicate(con: duckdb.DuckDBPyConnection, result: FileResult, earlier: dict[str, Any]) -> FileResult:
+    """Fill ``result`` as a duplicate of the ledger row ``earlier`` (its figures, nothing written)."""
+    result.status = DUPLICATE
+    result.file_kind = earlier["file_kind"]
+    result.duplicate_of = earlier["file_name"]
+    result.stored_path = earlier["stored_path"]
+    result.version_number = earlier["version_number"]
+    result.supersedes_file_id = earlier["supersedes_file_id"]
+    stored_counts = {k: int(v) for k, v in json.loads(earlier["row_counts"] or "{}").items()}
+    result.row_counts = {k: v for k, v in stored_counts.items() if k in TABLES}
+    result.counts = {k: v for k, v in stored_counts.items() if k not in TABLES}
+    result.money_totals = json.loads(earlier["money_totals"] or "{}")
+    assert result.file_id is not None
+    result.issue_counts = _stored_issue_counts(con, result.file_id)
+    result.reasons = [
+        f"DUPLICATE_FILE: same content as {earlier['file_name']} (file_id {result.file_id}, "
+        f"status {earlier['status']}); nothing changed"
+    ]
+    return result
+
+
+def _unchanged_since_loaded(con: duckdb.DuckDBPyConnection, path: Path) -> FileResult | None:
+    """A duplicate result, without reading the file, when this path was loaded with the same size and
+    mtime (the inbox case: files stay there and every sensor run sees them again)."""
+    try:
+        stat = path.stat()
+    except OSError:
+        return None
+    source = str(path.resolve())
+    row = con.execute(
+        f"select file_id, file_sha256 from {RAW_SCHEMA}.load_ledger "  # noqa: S608
+        "where source_path = ? and size_bytes = ? and received_at = ? order by loaded_at desc limit 1",
+        [source, stat.st_size, _utc_naive(stat.st_mtime)],
+    ).fetchone()
     if row is None:
         return None
-    keys = [
-        "file_name",
-        "status",
-        "file_kind",
-        "row_counts",
-        "money_totals",
-        "stored_path",
-        "version_number",
-        "supersedes_file_id",
-    ]
-    return dict(zip(keys, row, strict=True))
+    earlier = _existing(con, row[0])
+    if earlier is None:
+        return None
+    result = FileResult(
+        source, path.name, DUPLICATE, file_id=row[0], file_sha256=row[1], size_bytes=stat.st_size
+    )
+    return _as_duplicate(con, result, earlier)
 
 
-def _version(con: duckdb.DuckDBPyConnection, file_name: str, will_load: bool) -> tuple[int, str | None]:
-    """(version_number, supersedes_file_id) for new content under ``file_name``."""
-    count_row = con.execute(
-        f"select count(*) from {RAW_SCHEMA}.load_ledger where file_name = ?",  # noqa: S608
-        [file_name],
-    ).fetchone()
-    version = int(count_row[0] if count_row else 0) + 1
-    if not will_load:
-        return version, None
-    previous = con.execute(
-        f"select file_id from {RAW_SCHEMA}.load_ledger where file_name = ? "  # noqa: S608
-        "and status in ('loaded', 'loaded_with_warnings') order by version_number desc limit 1",
-        [file_name],
-    ).fetchone()
-    return version, (previous[0] if previous else None)
+@dataclass
+class _Pending:
+    """A read file waiting for its transaction: its result (filled in), its rows, its bytes."""
+
+    result: FileResult
+    parsed: _Parsed
+    data: bytes
+    mtime: float
+
+    @property
+    def data_rows(self) -> int:
+        return sum(table.num_rows for table in self.parsed.tables.values())
 
 
-def _load_one(
-    con: duckdb.DuckDBPyConnection,
-    path: Path,
-    settings: Settings,
-    parser: Parser | None,
-    csv_validator: CsvValidator | None,
-    before_commit: Callable[[duckdb.DuckDBPyConnection, FileResult], None] | None,
-) -> FileResult:
+def _read_file(path: Path) -> _Pending | FileResult:
+    """Read and hash one file; an unreadable file comes back as a final ``FileResult``."""
     file_name = path.name
     source = str(path.resolve()) if path.exists() else str(path)
     try:
@@ -616,33 +666,27 @@ def _load_one(
         stat = path.stat()
     except OSError as exc:
         return FileResult(source, file_name, UNREADABLE, reasons=[f"cannot read the file: {exc}"])
-
     sha = hashlib.sha256(data).hexdigest()
     file_id = sha[:16]
     result = FileResult(
         source, file_name, QUARANTINED, file_id=file_id, file_sha256=sha, size_bytes=len(data)
     )
-    earlier = _existing(con, file_id)
-    if earlier is not None:
-        result.status = DUPLICATE
-        result.file_kind = earlier["file_kind"]
-        result.duplicate_of = earlier["file_name"]
-        result.stored_path = earlier["stored_path"]
-        result.version_number = earlier["version_number"]
-        result.supersedes_file_id = earlier["supersedes_file_id"]
-        stored_counts = {k: int(v) for k, v in json.loads(earlier["row_counts"] or "{}").items()}
-        result.row_counts = {k: v for k, v in stored_counts.items() if k in TABLES}
-        result.counts = {k: v for k, v in stored_counts.items() if k not in TABLES}
-        result.money_totals = json.loads(earlier["money_totals"] or "{}")
-        result.issue_counts = _stored_issue_counts(con, file_id)
-        result.reasons = [
-            f"DUPLICATE_FILE: same content as {earlier['file_name']} (file_id {file_id}, "
-            f"status {earlier['status']}); nothing changed"
-        ]
-        return result
+    return _Pending(result, _Parsed(kind="unknown", tables={}, issues=[]), data, stat.st_mtime)
 
+
+def _parse_pending(
+    pending: _Pending,
+    parser: Parser | None,
+    csv_validator: CsvValidator | None,
+    prefetched: Future[tuple[_Parsed, float] | None] | None,
+    forced_csv_kind: str | None = None,
+) -> None:
+    """Parse the file's bytes and decide its status (loaded, loaded_with_warnings or quarantined)."""
+    result, data = pending.result, pending.data
+    file_name = result.file_name
+    assert result.file_id is not None
     started = time.perf_counter()
-    csv_kind = detect_csv_kind(file_name) if not _looks_like_x12(data) else None
+    csv_kind, kind_warning = classify(file_name, data, forced_csv_kind)
     try:
         if _is_blank(data):
             parsed = _Parsed(
@@ -655,13 +699,19 @@ def _load_one(
             )
         elif csv_kind is not None:
             parsed = parse_csv_file(
-                data, file_id, file_name, csv_kind, csv_validator or _default_csv_validator()
+                data, result.file_id, file_name, csv_kind, csv_validator or _default_csv_validator()
             )
         else:
-            reader, to_arrow = (parser, None) if parser is not None else _default_reader()
-            parsed = parse_x12_file(data, file_id, file_name, reader, to_arrow)
+            from_worker = prefetched.result() if prefetched is not None else None
+            if from_worker is not None:
+                parsed, worker_seconds = from_worker
+                result.parsed_in_worker = True
+                started = time.perf_counter() - worker_seconds
+            else:
+                reader, to_arrow = (parser, None) if parser is not None else _default_reader()
+                parsed = parse_x12_file(data, result.file_id, file_name, reader, to_arrow)
     except Exception as exc:  # a reader bug must not stop the other files: quarantine this one
-        log.exception("reading %s failed", path)
+        log.exception("reading %s failed", result.source_path)
         parsed = _Parsed(
             kind=CSV_KINDS[csv_kind].file_kind if csv_kind else "unknown",
             tables={},
@@ -672,101 +722,217 @@ def _load_one(
             ],
             fatal=True,
         )
+    if kind_warning is not None:
+        parsed.issues.insert(0, kind_warning)
     result.parse_seconds = time.perf_counter() - started
     result.file_kind = parsed.kind
     result.counts = dict(parsed.counts)
-
-    will_load = not parsed.fatal
-    if not will_load and not parsed.issues:
+    result.money_totals = parsed.money_totals
+    if parsed.fatal and not parsed.issues:
         parsed.issues.append(LoadIssue("error", "NO_DATA", f"{file_name}: no loadable records were found"))
-    if will_load:
-        has_issues = bool(parsed.issues)
-        result.status = LOADED_WITH_WARNINGS if has_issues else LOADED
-        result.row_counts = {name: table.num_rows for name, table in parsed.tables.items()}
-        result.money_totals = parsed.money_totals
-    else:
+    if parsed.fatal:
         result.status = QUARANTINED
-        result.money_totals = parsed.money_totals
+        parsed.tables = {}
+    else:
+        result.status = LOADED_WITH_WARNINGS if parsed.issues else LOADED
+        result.row_counts = {name: table.num_rows for name, table in parsed.tables.items()}
     result.issue_counts = _issue_counts(parsed.issues)
     result.reasons = _reasons(parsed.issues)
+    pending.parsed = parsed
 
-    insert_started = time.perf_counter()
-    try:
-        _write_file(con, path, settings, result, parsed, stat.st_mtime, before_commit)
-    except Exception as exc:
-        log.exception("loading %s failed; rolled back", path)
-        if result.stored_path and Path(result.stored_path).parent == settings.archive_dir:
-            # this file_id is in no ledger row (checked above), so nothing else refers to the copy
-            Path(result.stored_path).unlink(missing_ok=True)
-        failure = LoadIssue("error", "LOAD_FAILED", f"{file_name}: writing failed and was rolled back: {exc}")
-        result.status = QUARANTINED
-        result.row_counts = {}
-        result.issue_counts = _issue_counts([failure])
-        result.reasons = _reasons([failure])
-        parsed = _Parsed(
-            kind=parsed.kind, tables={}, issues=[failure], money_totals=parsed.money_totals, fatal=True
+
+def _assign_versions(con: duckdb.DuckDBPyConnection, items: Sequence[_Pending]) -> None:
+    """Set version_number and supersedes_file_id of each item, in order, from the ledger as it is now
+    (inside the transaction) plus the items before it."""
+    names = sorted({item.result.file_name for item in items})
+    rows = con.execute(
+        f"select file_name, count(*), "  # noqa: S608
+        "arg_max(file_id, version_number) filter (where status in ('loaded', 'loaded_with_warnings')) "
+        f"from {RAW_SCHEMA}.load_ledger where file_name in (select unnest(?)) group by file_name",
+        [names],
+    ).fetchall()
+    state: dict[str, tuple[int, str | None]] = {name: (int(count), latest) for name, count, latest in rows}
+    for item in items:
+        result = item.result
+        count, latest = state.get(result.file_name, (0, None))
+        result.version_number = count + 1
+        loads = result.status != QUARANTINED
+        result.supersedes_file_id = latest if loads else None
+        state[result.file_name] = (count + 1, result.file_id if loads else latest)
+
+
+def _keep_copy(settings: Settings, item: _Pending) -> None:
+    """Keep the file's bytes in archive/ (loaded) or quarantine/ with its .reason.txt."""
+    result = item.result
+    assert result.file_id is not None
+    if result.status == QUARANTINED:
+        stored = _store_copy(item.data, settings.quarantine_dir, result.file_id, result.file_name)
+        reason_path = stored.with_name(stored.name + ".reason.txt")
+        reason_path.write_text(quarantine_reason_text(result, item.parsed.issues), encoding="utf-8")
+    else:
+        stored = _store_copy(item.data, settings.archive_dir, result.file_id, result.file_name)
+    result.stored_path = str(stored)
+
+
+def _ledger_arrow(items: Sequence[_Pending]) -> pa.Table:
+    loaded_at = _now_utc_naive()
+    rows = []
+    for item in items:
+        result = item.result
+        rows.append(
+            (
+                result.file_id,
+                result.file_sha256,
+                result.file_name,
+                result.source_path,
+                result.stored_path,
+                result.size_bytes,
+                result.file_kind,
+                _utc_naive(item.mtime),
+                loaded_at,
+                result.status,
+                "; ".join(result.reasons) or None,
+                result.supersedes_file_id,
+                result.version_number,
+                json.dumps({**result.row_counts, **result.counts}, sort_keys=True),
+                json.dumps(result.money_totals, sort_keys=True),
+                round(result.parse_seconds, 6),
+            )
         )
-        _write_file(con, path, settings, result, parsed, stat.st_mtime, None)
-    result.insert_seconds = time.perf_counter() - insert_started
-    return result
+    return rows_to_arrow("load_ledger", rows)
 
 
-def _write_file(
+def _commit(
     con: duckdb.DuckDBPyConnection,
-    path: Path,
     settings: Settings,
-    result: FileResult,
-    parsed: _Parsed,
-    mtime: float,
+    items: Sequence[_Pending],
     before_commit: Callable[[duckdb.DuckDBPyConnection, FileResult], None] | None,
 ) -> None:
-    """Copy the file to archive/quarantine, then write its rows, issues and ledger row atomically."""
-    assert result.file_id is not None and result.file_sha256 is not None
-    will_load = result.status != QUARANTINED
-    version, supersedes = _version(con, result.file_name, will_load)
-    result.version_number = version
-    result.supersedes_file_id = supersedes
-    if will_load:
-        stored = _store_copy(path, settings.archive_dir, result.file_id, result.file_name)
-    else:
-        stored = _store_copy(path, settings.quarantine_dir, result.file_id, result.file_name)
-        reason_path = stored.with_name(stored.name + ".reason.txt")
-        reason_path.write_text(quarantine_reason_text(result, parsed.issues), encoding="utf-8")
-    result.stored_path = str(stored)
-    ledger = _LedgerRow(
-        file_id=result.file_id,
-        file_sha256=result.file_sha256,
-        file_name=result.file_name,
-        source_path=result.source_path,
-        stored_path=result.stored_path,
-        size_bytes=result.size_bytes,
-        file_kind=result.file_kind,
-        received_at=_utc_naive(mtime),
-        loaded_at=_now_utc_naive(),
-        status=result.status,
-        reasons="; ".join(result.reasons) or None,
-        supersedes_file_id=supersedes,
-        version_number=version,
-        row_counts=json.dumps({**result.row_counts, **result.counts}, sort_keys=True),
-        money_totals=json.dumps(result.money_totals, sort_keys=True),
-        parse_seconds=round(result.parse_seconds, 6),
-    )
+    """Write the items' rows, issues and ledger rows in ONE transaction (all of them or none)."""
+    import pyarrow as pa
+
     con.execute("begin transaction")
     try:
-        if will_load:
-            for table_name in DATA_TABLES:
-                table = parsed.tables.get(table_name)
-                if table is not None:
-                    _insert_arrow(con, table_name, table)
-        _insert_arrow(con, "load_issues", _issues_arrow(result.file_id, parsed.issues))
-        _insert_ledger(con, ledger)
+        _assign_versions(con, items)
+        for item in items:
+            _keep_copy(settings, item)
+        for table_name in DATA_TABLES:
+            parts = [item.parsed.tables[table_name] for item in items if table_name in item.parsed.tables]
+            if parts:
+                _insert_arrow(con, table_name, pa.concat_tables(parts) if len(parts) > 1 else parts[0])
+        issues = [_issues_arrow(item.result.file_id or "", item.parsed.issues) for item in items]
+        _insert_arrow(con, "load_issues", pa.concat_tables(issues))
+        _insert_arrow(con, "load_ledger", _ledger_arrow(items))
         if before_commit is not None:
-            before_commit(con, result)
+            for item in items:
+                before_commit(con, item.result)
         con.execute("commit")
     except BaseException:
         with contextlib.suppress(Exception):
             con.execute("rollback")
         raise
+
+
+def _quarantine_after_failure(
+    con: duckdb.DuckDBPyConnection, settings: Settings, item: _Pending, error: Exception
+) -> None:
+    """The file's transaction failed and was rolled back: keep it in quarantine with LOAD_FAILED."""
+    result = item.result
+    log.error("loading %s failed and was rolled back: %s", result.source_path, error)
+    if result.stored_path and Path(result.stored_path).parent == settings.archive_dir:
+        # this file_id is in no ledger row, so nothing else refers to the archive copy
+        Path(result.stored_path).unlink(missing_ok=True)
+    failure = LoadIssue(
+        "error", "LOAD_FAILED", f"{result.file_name}: writing failed and was rolled back: {error}"
+    )
+    result.status = QUARANTINED
+    result.row_counts = {}
+    result.issue_counts = _issue_counts([failure])
+    result.reasons = _reasons([failure])
+    item.parsed = _Parsed(
+        kind=item.parsed.kind, tables={}, issues=[failure], money_totals=item.parsed.money_totals, fatal=True
+    )
+    _commit(con, settings, [item], None)
+
+
+def _flush(
+    con: duckdb.DuckDBPyConnection,
+    settings: Settings,
+    batch: list[_Pending],
+    before_commit: Callable[[duckdb.DuckDBPyConnection, FileResult], None] | None,
+) -> None:
+    """Commit the batch in one transaction; if that fails, retry file by file to isolate the bad one."""
+    if not batch:
+        return
+    started = time.perf_counter()
+    try:
+        _commit(con, settings, batch, before_commit)
+    except Exception as batch_error:
+        if len(batch) == 1:
+            _quarantine_after_failure(con, settings, batch[0], batch_error)
+        else:
+            for item in batch:
+                try:
+                    _commit(con, settings, [item], before_commit)
+                except Exception as error:
+                    _quarantine_after_failure(con, settings, item, error)
+    elapsed = time.perf_counter() - started
+    total_bytes = sum(item.result.size_bytes for item in batch) or 1
+    for item in batch:  # the batch's write time, shared out by size
+        item.result.insert_seconds = elapsed * item.result.size_bytes / total_bytes
+    batch.clear()
+
+
+def ingest_processes_from_env() -> int:
+    """RCM_INGEST_PROCESSES: X12 parser worker processes (default 2; 1 parses in the loading process)."""
+    raw = os.environ.get("RCM_INGEST_PROCESSES", "")
+    return max(1, int(raw)) if raw.strip() else 2
+
+
+# Below this many bytes of new X12, starting worker processes (~0.5 s each) costs more than it saves.
+PARALLEL_MIN_BYTES = 4_000_000
+# Small files are committed together (one transaction for several files: each file is still all or
+# nothing); a batch closes at this many files, data rows or bytes.
+BATCH_MAX_FILES = 200
+BATCH_MAX_ROWS = 200_000
+BATCH_MAX_BYTES = 32_000_000
+
+
+def _parse_x12_worker(path_text: str, file_id: str) -> tuple[_Parsed, float] | None:
+    """In a worker process: read the file, parse it with the real reader, return Arrow tables.
+
+    Returns None when the bytes on disk are no longer the ones the loader hashed (the file changed in
+    between); the loader then parses its own copy.
+    """
+    path = Path(path_text)
+    data = path.read_bytes()
+    if hashlib.sha256(data).hexdigest()[:16] != file_id:
+        return None
+    started = time.perf_counter()
+    reader, to_arrow = _default_reader()
+    parsed = parse_x12_file(data, file_id, path.name, reader, to_arrow)
+    return parsed, time.perf_counter() - started
+
+
+def _new_x12_files(
+    con: duckdb.DuckDBPyConnection, files: Sequence[Path], csv_kind: str | None
+) -> list[tuple[Path, str, int]]:
+    """(path, file_id, size) of files that will go to the X12 reader and are not in the ledger yet."""
+    out: list[tuple[Path, str, int]] = []
+    seen: set[str] = set()
+    for path in files:
+        try:
+            data = path.read_bytes()
+        except OSError:
+            continue
+        if _is_blank(data) or classify(path.name, data, csv_kind)[0] is not None:
+            continue
+        file_id = hashlib.sha256(data).hexdigest()[:16]
+        if file_id in seen or _existing(con, file_id) is not None:
+            continue
+        seen.add(file_id)
+        out.append((path, file_id, len(data)))
+    return out
 
 
 def load_files(
@@ -777,29 +943,91 @@ def load_files(
     csv_validator: CsvValidator | None = None,
     before_commit: Callable[[duckdb.DuckDBPyConnection, FileResult], None] | None = None,
     lock_timeout: float | None = None,
+    processes: int | None = None,
+    skip_unchanged: bool = False,
+    csv_kind: str | None = None,
 ) -> list[FileResult]:
     """Load files and folders into the raw layer; one ``FileResult`` per file, in path order.
 
     parser: the X12 reader (default ``orchestration.lib.x12.parse_x12``); tests inject fakes.
     csv_validator: ``(kind, frame) -> SuiteOutcome`` (default: the GX runner in ``expectations/``).
-    before_commit: called inside each file's transaction just before commit (tests inject failures).
+    before_commit: called for each file inside its transaction just before commit (tests inject
+        failures).
+    processes: X12 parser workers (default RCM_INGEST_PROCESSES or 2). With the real reader and
+        enough new X12 bytes, files are parsed ahead in worker processes while this process inserts
+        the previous ones.
+    skip_unchanged: a file whose path, size and mtime match a ledger row is reported as a duplicate
+        without being read again (``load_inbox`` uses it; content identity is still the sha256).
+    csv_kind: read every file that is not X12 as this CSV extract kind, whatever its name.
+    Small files are committed in batches (one transaction, several files); a failing batch is retried
+    file by file, so one bad file never takes others down and no file is ever half visible.
     Holds the writer lock for the whole call; never raises for a bad file (see the result's status).
     """
     settings = settings or get_settings()
+    if csv_kind is not None and csv_kind not in CSV_KINDS:
+        raise ValueError(f"unknown CSV extract kind {csv_kind!r}; known: {', '.join(CSV_KINDS)}")
     files = collect_files(paths)
+    workers = (processes or ingest_processes_from_env()) if parser is None else 1
     results: list[FileResult] = []
     with writer_lock(settings, timeout=lock_timeout, purpose="load_files"), open_warehouse(settings) as con:
-        for path in files:
-            result = _load_one(con, path, settings, parser, csv_validator, before_commit)
-            log.debug("%s", result.one_line())
-            results.append(result)
+        unchanged: dict[Path, FileResult] = {}
+        if skip_unchanged:
+            for path in files:
+                known = _unchanged_since_loaded(con, path)
+                if known is not None:
+                    unchanged[path] = known
+        to_read = [path for path in files if path not in unchanged]
+        ahead = _new_x12_files(con, to_read, csv_kind) if workers > 1 and len(to_read) > 1 else []
+        if len(ahead) < 2 or sum(size for _p, _id, size in ahead) < PARALLEL_MIN_BYTES:
+            ahead = []
+        futures: dict[Path, Future[tuple[_Parsed, float] | None]] = {}
+        pool = ProcessPoolExecutor(max_workers=workers, mp_context=get_context("spawn")) if ahead else None
+        batch: list[_Pending] = []
+        try:
+            for path in files:
+                # keep `workers + 1` files parsed or parsing ahead of the insert
+                while pool is not None and ahead and len(futures) < workers + 1:
+                    ahead_path, ahead_id, _size = ahead.pop(0)
+                    futures[ahead_path] = pool.submit(_parse_x12_worker, str(ahead_path), ahead_id)
+                if path in unchanged:
+                    results.append(unchanged[path])
+                    continue
+                read = _read_file(path)
+                if isinstance(read, FileResult):
+                    results.append(read)
+                    continue
+                assert read.result.file_id is not None
+                if any(item.result.file_id == read.result.file_id for item in batch):
+                    _flush(con, settings, batch, before_commit)  # the same bytes twice: commit the first
+                earlier = _existing(con, read.result.file_id)
+                if earlier is not None:
+                    futures.pop(path, None)
+                    results.append(_as_duplicate(con, read.result, earlier))
+                    continue
+                _parse_pending(read, parser, csv_validator, futures.pop(path, None), csv_kind)
+                results.append(read.result)
+                batch.append(read)
+                if (
+                    len(batch) >= BATCH_MAX_FILES
+                    or sum(item.data_rows for item in batch) >= BATCH_MAX_ROWS
+                    or sum(item.result.size_bytes for item in batch) >= BATCH_MAX_BYTES
+                ):
+                    _flush(con, settings, batch, before_commit)
+            _flush(con, settings, batch, before_commit)
+        finally:
+            if pool is not None:
+                pool.shutdown(wait=True, cancel_futures=True)
+    for result in results:
+        log.debug("%s", result.one_line())
     return results
 
 
 def load_inbox(settings: Settings | None = None, **kwargs: Any) -> list[FileResult]:
-    """Load whatever is in ``Settings.inbox_dir`` (files already in the ledger come back as duplicates)."""
+    """Load whatever is in ``Settings.inbox_dir`` (files already in the ledger come back as duplicates,
+    those unchanged since they were loaded without being read again)."""
     settings = settings or get_settings()
     settings.ensure_dirs()
+    kwargs.setdefault("skip_unchanged", True)
     return load_files([settings.inbox_dir], settings, **kwargs)
 
 

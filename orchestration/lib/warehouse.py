@@ -190,6 +190,7 @@ def open_warehouse(
         settings.ensure_dirs()
     con = duckdb.connect(str(settings.warehouse_path), read_only=read_only)
     try:
+        con.execute("set enable_progress_bar = false")  # it would draw on the CLI's stdout
         if not read_only:
             ensure_raw_schema(con)
         yield con

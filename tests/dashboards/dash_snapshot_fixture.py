@@ -24,14 +24,17 @@ import duckdb
 import pyarrow as pa
 
 AS_OF = dt.date(2024, 12, 31)
+# Snapshot ids in the publisher's format (orchestration/lib/publish.py: YYYYMMDDTHHMMSSffffffZ).
+FIRST_SNAPSHOT = "20250101T000000000001Z"
+SECOND_SNAPSHOT = "20250101T000000000002Z"
 FIRST_SERVICE = dt.date(2024, 1, 2)
 
 PAYERS = [  # payer_id, name, category, mean lag days, contractual share, patient share, filing limit
     ("MCR01", "Medicare Part B", "medicare", 16, 0.42, 0.20, 365),
-    ("MCD01", "State Medicaid", "medicaid", 34, 0.55, 0.00, 180),
+    ("MCD01", "State Medicaid", "medicaid", 34, 0.55, 0.00, 365),
     ("BCX01", "Bluecrest Health", "commercial", 22, 0.30, 0.12, 180),
-    ("NRT01", "Northtide Insurance", "commercial", 47, 0.28, 0.15, 90),
-    ("MAP01", "Meadow Advantage", "medicare_advantage", 27, 0.38, 0.10, 120),
+    ("NRT01", "Northtide Insurance", "commercial", 47, 0.28, 0.15, 180),
+    ("MAP01", "Meadow Advantage", "medicare_advantage", 27, 0.38, 0.10, 365),
 ]
 PAYER_WEIGHTS = [30, 15, 25, 15, 15]
 PROVIDERS = [  # npi, name, specialty, extra charge lag days
@@ -99,6 +102,11 @@ SCHEMAS: dict[str, list[tuple[str, str]]] = {
         ("timely_filing_deadline", "date"),
         ("appeal_deadline", "date"),
         ("days_since_submission", "integer"),
+        ("source_system", "varchar"),
+        ("is_voided", "boolean"),
+        ("is_current_claim", "boolean"),
+        ("latest_claim_status_code", "varchar"),
+        ("as_of_date", "date"),
     ],
     "fct_denials": [
         ("denial_id", "varchar"),
@@ -182,6 +190,8 @@ SCHEMAS: dict[str, list[tuple[str, str]]] = {
         ("charge_lag_days", "integer"),
         ("submission_to_payment_days", "integer"),
         ("dos_to_payment_days", "integer"),
+        ("payer_category", "varchar"),
+        ("is_voided", "boolean"),
     ],
     "mart_ar_aging_daily": [
         ("as_of_date", "date"),
@@ -296,7 +306,7 @@ def _generate(n_claims: int, seed: int) -> tuple[list[dict], list[dict], list[di
         location_id, location_name = rng.choice(LOCATIONS)
         pcn = f"PCN{200000 + index}"
         claim_id = _md5(f"{pcn}|{payer_id}")
-        service_date = FIRST_SERVICE + dt.timedelta(days=rng.randrange(0, 340))
+        service_date = FIRST_SERVICE + dt.timedelta(days=rng.randrange(0, 320))
         submitted = service_date + dt.timedelta(days=rng.randrange(0, 6) + extra_lag)
         if submitted > AS_OF:
             submitted = AS_OF
@@ -305,6 +315,7 @@ def _generate(n_claims: int, seed: int) -> tuple[list[dict], list[dict], list[di
         remit = submitted + dt.timedelta(days=max(5, int(rng.gauss(mean_lag, mean_lag / 3))))
         if remit > AS_OF:
             scenario = "no_response"
+        voided = scenario == "no_response" and index % 7 == 0  # sent, then cancelled (frequency 8)
         root_cause = rng.choices(list(ROOT_CAUSES), ROOT_WEIGHTS)[0]
         carcs, avoidable, stage, appealable, core, _ = ROOT_CAUSES[root_cause]
         carc = rng.choice(carcs)
@@ -316,19 +327,21 @@ def _generate(n_claims: int, seed: int) -> tuple[list[dict], list[dict], list[di
         appeal_deadline: dt.date | None = None
         claim_events: list[tuple] = [(submitted, "submitted", billed, None, None, None, None, "Claim sent")]
 
-        def adjudicate(amount: int, when: dt.date) -> tuple[int, int, int]:
+        def adjudicate(
+            amount: int, contractual_share: float = contractual_share, patient_share: float = patient_share
+        ) -> tuple[int, int, int]:
             contractual_part = round(amount * contractual_share)
             patient_part = round((amount - contractual_part) * patient_share)
             return contractual_part, patient_part, amount - contractual_part - patient_part
 
         if scenario == "paid":
             first_remit = first_payment = remit
-            contractual, patient_resp, paid = adjudicate(billed, remit)
+            contractual, patient_resp, paid = adjudicate(billed)
             status = "paid"
         elif scenario in ("denied_open", "overturned", "written_off"):
             first_remit = remit
             is_initially_denied = True
-            appeal_deadline = remit + dt.timedelta(days=60)
+            appeal_deadline = remit + dt.timedelta(days=120)
             claim_events.append((remit, "remit", 0, "4", None, None, None, "Denied in full"))
             claim_events.append((remit, "adjustment", billed, None, "CO", carc, "N130", "Denial"))
             outcome = {"denied_open": "open", "overturned": "overturned", "written_off": "written_off"}[
@@ -341,14 +354,23 @@ def _generate(n_claims: int, seed: int) -> tuple[list[dict], list[dict], list[di
                 status = "appealed" if appealable and rng.random() < 0.4 else "denied"
                 if status == "appealed":
                     claim_events.append(
-                        (remit + dt.timedelta(days=9), "activity", None, None, None, None, None, "Appeal sent")
+                        (
+                            remit + dt.timedelta(days=9),
+                            "activity",
+                            None,
+                            None,
+                            None,
+                            None,
+                            None,
+                            "Appeal sent",
+                        )
                     )
             elif scenario == "overturned":
                 resolution = remit + dt.timedelta(days=rng.randrange(20, 60))
                 if resolution > AS_OF:
                     resolution = AS_OF
                 first_payment = resolution
-                contractual, patient_resp, paid = adjudicate(billed, resolution)
+                contractual, patient_resp, paid = adjudicate(billed)
                 recovered = paid
                 status = "overturned"
             else:
@@ -381,9 +403,9 @@ def _generate(n_claims: int, seed: int) -> tuple[list[dict], list[dict], list[di
         elif scenario == "partial":
             first_remit = first_payment = remit
             is_initially_denied = True
-            appeal_deadline = remit + dt.timedelta(days=60)
+            appeal_deadline = remit + dt.timedelta(days=120)
             denied_open = round(billed * rng.uniform(0.2, 0.4))
-            contractual, patient_resp, paid = adjudicate(billed - denied_open, remit)
+            contractual, patient_resp, paid = adjudicate(billed - denied_open)
             status = "partially_paid"
             denials.append(
                 {
@@ -421,7 +443,10 @@ def _generate(n_claims: int, seed: int) -> tuple[list[dict], list[dict], list[di
             claim_events.append(
                 (pay_date, "patient_payment", patient_paid, None, None, None, None, "Patient payment")
             )
-        insurance_balance = billed - paid - contractual - write_off - patient_resp
+        insurance_balance = 0 if voided else billed - paid - contractual - write_off - patient_resp
+        if voided:
+            status = "voided"
+            claim_events.append((submitted, "void", billed, None, None, None, None, "Claim voided"))
         claims.append(
             {
                 "claim_id": claim_id,
@@ -463,6 +488,13 @@ def _generate(n_claims: int, seed: int) -> tuple[list[dict], list[dict], list[di
                 "timely_filing_deadline": service_date + dt.timedelta(days=filing_limit),
                 "appeal_deadline": appeal_deadline,
                 "days_since_submission": (AS_OF - submitted).days,
+                "source_system": "x837",
+                "is_voided": voided,
+                "is_current_claim": True,
+                "latest_claim_status_code": {"paid": "1", "overturned": "1", "partially_paid": "1"}.get(
+                    status, "4" if is_initially_denied else None
+                ),
+                "as_of_date": AS_OF,
                 "_root_cause": root_cause,
                 "_carc": carc,
                 "_avoidable": avoidable,
@@ -554,7 +586,7 @@ DERIVED_SQL: dict[str, str] = {
             service_date, first_submission_date, first_payment_date,
             first_submission_date - service_date as charge_lag_days,
             first_payment_date - first_submission_date as submission_to_payment_days,
-            first_payment_date - service_date as dos_to_payment_days
+            first_payment_date - service_date as dos_to_payment_days, payer_category, is_voided
         from claims_raw where first_payment_date is not null
     """,
     "mart_payer_lag": """
@@ -588,6 +620,7 @@ DERIVED_SQL: dict[str, str] = {
                 c.first_remit_date
             ) as settle_date
             from claims_raw as c
+            where not c.is_voided
         ),
         balances as (
             select days.as_of_date, s.claim_id, s.payer_id, s.payer_name,
@@ -663,7 +696,7 @@ DERIVED_SQL: dict[str, str] = {
         denials as (
             select service_month as month, count(*) filter (where is_initially_denied) as denied,
                 count(*) filter (where is_first_pass_paid) as first_pass, count(*) as submitted
-            from claims_raw group by all
+            from claims_raw where not is_voided group by all
         ),
         kpis as (
             select ar.month, 'days_in_ar' as kpi_id, 'Days in A/R' as kpi_name,
@@ -693,7 +726,7 @@ DERIVED_SQL: dict[str, str] = {
                 'dollars', 60000.0, true, 'Insurance and patient payments posted in the month'
             from mart_collections_monthly
         )
-        select * from kpis where month <= date '2024-12-01'
+        select * from kpis where month <= date '2024-11-01'
     """,
     "mart_work_list": """
         with open_claims as (
@@ -707,7 +740,12 @@ DERIVED_SQL: dict[str, str] = {
             select *, coalesce(recovery, 0.8) as recovery_rate,
                 cast(insurance_balance_amount * coalesce(recovery, 0.8) as decimal(18,2))
                     as expected_recoverable_amount,
-                deadline_date - date '2024-12-31' as days_to_deadline
+                deadline_date - date '2024-12-31' as days_to_deadline,
+                -- a passed deadline leaves little to recover; a near one is urgent
+                case when deadline_date < date '2024-12-31'
+                     then cast(insurance_balance_amount as double) * coalesce(recovery, 0.8) * 0.05
+                     else cast(insurance_balance_amount as double) * coalesce(recovery, 0.8)
+                          * 30 / greatest(deadline_date - date '2024-12-31', 7) end as score
             from open_claims left join recovery_rates on recovery_rates.root_cause = open_claims._root_cause
                 and open_claims.is_initially_denied
         )
@@ -719,11 +757,10 @@ DERIVED_SQL: dict[str, str] = {
             days_since_submission as age_days, deadline_type, deadline_date, days_to_deadline,
             case when current_status = 'appealed' then 'appeal_sent' else 'claim_sent' end as last_action,
             last_activity_date as last_action_date, _biller as assigned_biller,
-            round(cast(expected_recoverable_amount as double) / greatest(days_to_deadline, 1), 4) as priority_score,
-            row_number() over (order by cast(expected_recoverable_amount as double)
-                / greatest(days_to_deadline, 1) desc, claim_id) as priority_rank,
+            round(score, 4) as priority_score,
+            row_number() over (order by score desc, claim_id) as priority_rank,
             case when days_to_deadline < 0 then 'deadline passed ' || (-days_to_deadline) || ' days ago'
-                 else deadline_type || ' window closes in ' || days_to_deadline || ' days' end
+                 else replace(deadline_type, '_', ' ') || ' window closes in ' || days_to_deadline || ' days' end
                 || '; $' || format('{:,.2f}', cast(expected_recoverable_amount as double)) || ' expected'
                 as priority_reasons
         from scored
@@ -731,7 +768,9 @@ DERIVED_SQL: dict[str, str] = {
 }
 
 
-def build_fixture_snapshot(home: Path, snapshot_id: str = "fixture-1", n_claims: int = 320, seed: int = 7) -> Path:
+def build_fixture_snapshot(
+    home: Path, snapshot_id: str = FIRST_SNAPSHOT, n_claims: int = 320, seed: int = 7
+) -> Path:
     """Write ``home/snapshots/<snapshot_id>/<table>.parquet`` for every contract table and point CURRENT
     at it. Returns the snapshot directory. Deterministic for a given seed."""
     claims, denials, events = _generate(n_claims, seed)
@@ -754,18 +793,30 @@ def build_fixture_snapshot(home: Path, snapshot_id: str = "fixture-1", n_claims:
         )
         dims = {
             "dim_payers": pa.table(
-                {"payer_id": [p[0] for p in PAYERS], "payer_name": [p[1] for p in PAYERS], "payer_category": [p[2] for p in PAYERS]}
+                {
+                    "payer_id": [p[0] for p in PAYERS],
+                    "payer_name": [p[1] for p in PAYERS],
+                    "payer_category": [p[2] for p in PAYERS],
+                }
             ),
             "dim_providers": pa.table(
-                {"npi": [p[0] for p in PROVIDERS], "provider_name": [p[1] for p in PROVIDERS], "specialty": [p[2] for p in PROVIDERS]}
+                {
+                    "npi": [p[0] for p in PROVIDERS],
+                    "provider_name": [p[1] for p in PROVIDERS],
+                    "specialty": [p[2] for p in PROVIDERS],
+                }
             ),
-            "dim_locations": pa.table({"location_id": [x[0] for x in LOCATIONS], "location_name": [x[1] for x in LOCATIONS]}),
+            "dim_locations": pa.table(
+                {"location_id": [x[0] for x in LOCATIONS], "location_name": [x[1] for x in LOCATIONS]}
+            ),
         }
         for name, table in dims.items():
             con.register(f"{name}_src", table)
             con.execute(f"create table {name} as select {_select_list(name)} from {name}_src")
         con.execute(f"create table fct_claims as select {_select_list('fct_claims')} from claims_raw")
-        con.execute(f"create table fct_claim_events as select {_select_list('fct_claim_events')} from claim_events_raw")
+        con.execute(
+            f"create table fct_claim_events as select {_select_list('fct_claim_events')} from claim_events_raw"
+        )
         for name in (
             "fct_denials",
             "mart_denial_reasons",

@@ -132,7 +132,9 @@ def fake_parser(data: bytes, file_id: str, file_name: str) -> FakeResult:
         else:
             return FakeResult(
                 kind="unknown",
-                issues=[FakeIssue("error", "NOT_X12", f"{file_name}: segment {number}: not X12: {line!r}", number)],
+                issues=[
+                    FakeIssue("error", "NOT_X12", f"{file_name}: segment {number}: not X12: {line!r}", number)
+                ],
             )
     result.tables = {"era_transactions": transactions, "era_claims": claims}
     return result

@@ -10,9 +10,24 @@ Why our own and not a library: docs/adr/0002-own-x12-reader.md. Public interface
 
 from __future__ import annotations
 
+from typing import TYPE_CHECKING
+
 from orchestration.lib.x12.model import Issue, ParseResult
 from orchestration.lib.x12.parallel import parse_file, parse_files_parallel
 from orchestration.lib.x12.reader import parse_x12
-from orchestration.lib.x12.tables import to_arrow
+
+if TYPE_CHECKING:
+    import pyarrow as pa
+
+
+def to_arrow(result: ParseResult) -> dict[str, pa.Table]:
+    """The rows of ``result`` as Arrow tables with the raw schema's names and DuckDB types.
+
+    pyarrow is imported on first use only, so importing the reader stays cheap.
+    """
+    from orchestration.lib.x12.tables import to_arrow as convert
+
+    return convert(result)
+
 
 __all__ = ["Issue", "ParseResult", "parse_file", "parse_files_parallel", "parse_x12", "to_arrow"]

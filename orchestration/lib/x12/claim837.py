@@ -9,9 +9,15 @@ provider. A set is loaded whole or not at all, like the 835 reader.
 
 from __future__ import annotations
 
-from orchestration.lib.x12.era835 import skip_to_end
+from orchestration.lib.x12.era835 import finish_rejected
 from orchestration.lib.x12.model import Issue
-from orchestration.lib.x12.state import ENVELOPE_TAGS, Envelope, FileState, split_composite
+from orchestration.lib.x12.state import (
+    ENVELOPE_TAGS,
+    Envelope,
+    FileState,
+    set_trailer_issues,
+    split_composite,
+)
 from orchestration.lib.x12.values import ZERO, BadElement, to_date, to_int, to_money, to_quantity
 
 _PAD = [""] * 32
@@ -422,37 +428,15 @@ def read_837(
             lines.append(tuple(line))
         if claim is not None:
             finish_claim()
-        declared = to_int(values[1])
     except BadElement as problem:
-        return _bad_element(state, marks, segments, index, element, base, tcn, problem.value, problem.reason)
+        return _bad_element(
+            state, marks, segments, start, index, element, base, tcn, problem.value, problem.reason
+        )
     except (IndexError, TypeError, ValueError, ArithmeticError) as problem:
-        return _bad_element(state, marks, segments, index, element, base, tcn, "", f"unreadable ({problem})")
-    actual = index - start + 1
-    se_position = base + index
-    if declared != actual:
-        pending.append(
-            state.issue(
-                "warning",
-                "SE_COUNT",
-                f"SE01 declares {values[1]!r} segments, the set has {actual}",
-                se_position,
-                "SE",
-                tcn or None,
-                segments[index],
-            )
+        return _bad_element(
+            state, marks, segments, start, index, element, base, tcn, "", f"unreadable ({problem})"
         )
-    if values[2] != tcn:
-        pending.append(
-            state.issue(
-                "warning",
-                "CONTROL_NUMBER_MISMATCH",
-                f"SE02 {values[2]!r} differs from ST02 {tcn!r}",
-                se_position,
-                "SE",
-                tcn or None,
-                segments[index],
-            )
-        )
+    pending.extend(set_trailer_issues(state, segments, start, index, element, base, tcn)[2])
     state.issues.extend(pending)
     state.loaded += 1
     return index + 1
@@ -467,6 +451,7 @@ def _bad_element(
     state: FileState,
     marks: tuple[int, ...],
     segments: list[str],
+    start: int,
     index: int,
     element: str,
     base: int,
@@ -484,7 +469,7 @@ def _bad_element(
         state.issue(
             "error",
             "BAD_ELEMENT",
-            f"{name} value {value!r} {reason}: transaction set not loaded",
+            f"{name} value {value[:40]!r} {reason}: transaction set not loaded",
             base + index,
             tag,
             tcn or None,
@@ -492,4 +477,4 @@ def _bad_element(
         )
     )
     state.rejected += 1
-    return skip_to_end(segments, index + 1, element)
+    return finish_rejected(state, segments, start, index + 1, element, base, tcn)

@@ -65,8 +65,15 @@ def decode(data: bytes) -> str:
 
 def _split_segments(body: str, terminator: str) -> list[str]:
     """Split on the terminator, strip whitespace (CR/LF, indentation) around each segment, drop blanks."""
-    parts = body.splitlines() if terminator == "\n" else body.split(terminator)
-    return [text for part in parts if (text := part.strip(_WHITESPACE))]
+    if terminator == "\n":
+        return [text for part in body.splitlines() if (text := part.strip(_WHITESPACE))]
+    if "\n" in body or "\r" in body:  # line breaks are never data in X12: drop them in one pass
+        body = body.replace("\r", "").replace("\n", "")
+    parts = body.split(terminator)
+    spaced = " " + terminator
+    if spaced in body or terminator + " " in body or "\t" in body or body[:1] == " ":
+        return [text for part in parts if (text := part.strip(_WHITESPACE))]
+    return [part for part in parts if part]
 
 
 def _terminator_after(text: str, index: int, element: str) -> str | None:

@@ -17,8 +17,14 @@ from __future__ import annotations
 from decimal import Decimal
 
 from orchestration.lib.x12.model import Issue
-from orchestration.lib.x12.state import ENVELOPE_TAGS, Envelope, FileState, split_composite
-from orchestration.lib.x12.values import ZERO, BadElement, date_miss, money_miss, quantity_miss, to_int
+from orchestration.lib.x12.state import (
+    ENVELOPE_TAGS,
+    Envelope,
+    FileState,
+    set_trailer_issues,
+    split_composite,
+)
+from orchestration.lib.x12.values import ZERO, BadElement, date_miss, money_miss, quantity_miss
 
 _PAD = [""] * 32
 # Segments of the 835 (4010 and 5010) that carry nothing the raw tables hold: read past, not reported.
@@ -150,62 +156,7 @@ def read_835(
             segment = segments[index]
             values = segment.split(element)
             tag = values[0]
-            if tag == "CAS":
-                if loop == 2:
-                    level = "line"
-                    position_line = line_position
-                elif loop == 1:
-                    level = "claim"
-                    position_line = None
-                else:
-                    issue = state.unexpected_segment(
-                        base + index, tag, "CAS outside a claim or service line: ignored", tcn, segment
-                    )
-                    if issue is not None:
-                        pending.append(issue)
-                    index += 1
-                    continue
-                size = len(values)
-                if size < 20:
-                    values += _PAD[: 20 - size]
-                group = values[1] or None
-                position = base + index
-                subtotal = ZERO
-                for triplet in range(6):
-                    offset = 2 + 3 * triplet
-                    reason = values[offset]
-                    amount_text = values[offset + 1]
-                    quantity_text = values[offset + 2]
-                    if not reason and not amount_text and not quantity_text:
-                        continue
-                    amount = money(amount_text)
-                    if amount is None:
-                        amount = money_miss(amount_text, money_cache)
-                    if amount is not None:
-                        subtotal += amount
-                    count_value = quantity(quantity_text) if quantity_text else None
-                    if count_value is None and quantity_text:
-                        count_value = quantity_miss(quantity_text, quantity_cache)
-                    add_adjustment(
-                        (
-                            file_id,
-                            transaction_position,
-                            claim_position,
-                            position_line,
-                            level,
-                            position,
-                            triplet + 1,
-                            group,
-                            reason or None,
-                            amount,
-                            count_value,
-                        )
-                    )
-                if loop == 2:
-                    line_adjustments += subtotal
-                else:
-                    claim_adjustments += subtotal
-            elif tag == "DTM":
+            if tag == "DTM":
                 qualifier = values[1] if len(values) > 1 else ""
                 if loop == 2:
                     slot = _LINE_DATES.get(qualifier)
@@ -222,6 +173,96 @@ def read_835(
                     if value is None and text:
                         value = date_miss(text, date_cache)
                     target[slot] = value
+            elif tag == "CAS":
+                if loop == 2:
+                    level = "line"
+                    position_line = line_position
+                elif loop == 1:
+                    level = "claim"
+                    position_line = None
+                else:
+                    issue = state.unexpected_segment(
+                        base + index, tag, "CAS outside a claim or service line: ignored", tcn, segment
+                    )
+                    if issue is not None:
+                        pending.append(issue)
+                    index += 1
+                    continue
+                size = len(values)
+                if size == 4 and values[3]:  # the usual shape, one triplet without quantity: fast path
+                    amount_text = values[3]
+                    amount = money(amount_text)
+                    if amount is None:
+                        amount = money_miss(amount_text, money_cache)
+                    add_adjustment(
+                        (
+                            file_id,
+                            transaction_position,
+                            claim_position,
+                            position_line,
+                            level,
+                            base + index,
+                            1,
+                            values[1] or None,
+                            values[2] or None,
+                            amount,
+                            None,
+                        )
+                    )
+                    if loop == 2:
+                        line_adjustments += amount
+                    else:
+                        claim_adjustments += amount
+                    index += 1
+                    continue
+                if size > 20 and any(values[20:]):
+                    issue = state.unexpected_segment(
+                        base + index, tag, "elements after CAS19 (a 7th triplet) ignored", tcn, segment
+                    )
+                    if issue is not None:
+                        pending.append(issue)
+                size = min(size, 20)  # six triplets at most
+                group = values[1] if size > 1 else ""
+                position = base + index
+                subtotal = ZERO
+                triplet = 0
+                for offset in range(2, size, 3):
+                    triplet += 1
+                    reason = values[offset]
+                    amount_text = values[offset + 1] if offset + 1 < size else ""
+                    quantity_text = values[offset + 2] if offset + 2 < size else ""
+                    if not amount_text and not reason and not quantity_text:
+                        continue
+                    amount = money(amount_text)
+                    if amount is None and amount_text:
+                        amount = money_miss(amount_text, money_cache)
+                    if amount is not None:
+                        subtotal += amount
+                    if quantity_text:
+                        count_value = quantity(quantity_text)
+                        if count_value is None:
+                            count_value = quantity_miss(quantity_text, quantity_cache)
+                    else:
+                        count_value = None
+                    add_adjustment(
+                        (
+                            file_id,
+                            transaction_position,
+                            claim_position,
+                            position_line,
+                            level,
+                            position,
+                            triplet,
+                            group or None,
+                            reason or None,
+                            amount,
+                            count_value,
+                        )
+                    )
+                if loop == 2:
+                    line_adjustments += subtotal
+                else:
+                    claim_adjustments += subtotal
             elif tag == "SVC":
                 if claim is None:
                     issue = state.unexpected_segment(
@@ -494,6 +535,12 @@ def read_835(
                 size = len(values)
                 if size < 15:
                     values += _PAD[: 15 - size]
+                elif size > 15 and any(values[15:]):
+                    issue = state.unexpected_segment(
+                        base + index, tag, "elements after PLB14 (a 7th pair) ignored", tcn, segment
+                    )
+                    if issue is not None:
+                        pending.append(issue)
                 provider = values[1] or None
                 fiscal_text = values[2]
                 fiscal = to_date(fiscal_text)
@@ -619,37 +666,16 @@ def read_835(
                     state, claim, line_count, claim_adjustments, claim_line_adjustments, pending, tcn
                 )
             )
-        declared = to_int(values[1]) if len(values) > 1 else None
     except BadElement as problem:
-        return _bad_element(state, marks, segments, index, element, base, tcn, problem.value, problem.reason)
+        return _bad_element(
+            state, marks, segments, start, index, element, base, tcn, problem.value, problem.reason
+        )
     except (IndexError, TypeError, ValueError, ArithmeticError) as problem:
-        return _bad_element(state, marks, segments, index, element, base, tcn, "", f"unreadable ({problem})")
-    actual = index - start + 1
-    se_position = base + index
-    if declared != actual:
-        pending.append(
-            state.issue(
-                "warning",
-                "SE_COUNT",
-                f"SE01 declares {values[1] if len(values) > 1 else ''!r} segments, the set has {actual}",
-                se_position,
-                "SE",
-                tcn,
-                segments[index],
-            )
+        return _bad_element(
+            state, marks, segments, start, index, element, base, tcn, "", f"unreadable ({problem})"
         )
-    if len(values) < 3 or values[2] != tcn:
-        pending.append(
-            state.issue(
-                "warning",
-                "CONTROL_NUMBER_MISMATCH",
-                f"SE02 {values[2] if len(values) > 2 else ''!r} differs from ST02 {tcn!r}",
-                se_position,
-                "SE",
-                tcn,
-                segments[index],
-            )
-        )
+    declared, actual, trailer_issues = set_trailer_issues(state, segments, start, index, element, base, tcn)
+    pending.extend(trailer_issues)
     total = header[1] if header[1] is not None else ZERO
     difference = total - (paid_total - provider_total)
     if difference:
@@ -734,6 +760,7 @@ def _bad_element(
     state: FileState,
     marks: tuple[int, ...],
     segments: list[str],
+    start: int,
     index: int,
     element: str,
     base: int,
@@ -752,14 +779,24 @@ def _bad_element(
         state,
         marks,
         "BAD_ELEMENT",
-        f"{name} value {value!r} {reason}: transaction set not loaded",
+        f"{name} value {value[:40]!r} {reason}: transaction set not loaded",
         base + index,
         tag,
         tcn,
         segment,
         index,
     )
-    return skip_to_end(segments, index + 1, element)
+    return finish_rejected(state, segments, start, index + 1, element, base, tcn)
+
+
+def finish_rejected(
+    state: FileState, segments: list[str], start: int, index: int, element: str, base: int, tcn: str
+) -> int:
+    """After a rejection, skip to the set's end; its SE is still checked so count errors show."""
+    resume = skip_to_end(segments, index, element)
+    if resume > 0 and segments[resume - 1].split(element, 1)[0] == "SE":
+        state.issues.extend(set_trailer_issues(state, segments, start, resume - 1, element, base, tcn)[2])
+    return resume
 
 
 def skip_to_end(segments: list[str], index: int, element: str) -> int:

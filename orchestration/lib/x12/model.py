@@ -39,3 +39,6 @@ class ParseResult:
     transactions_loaded: int = 0
     transactions_rejected: int = 0
     segment_count: int = 0
+    # Set only by parse_file(..., arrow=True) / parse_files_parallel(..., arrow=True): the rows as
+    # typed Arrow tables (pyarrow.Table by raw table name), ``tables`` then being empty.
+    arrow: dict | None = None

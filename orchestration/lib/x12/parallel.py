@@ -1,7 +1,10 @@
 """Parse many files on several cores: one worker process per core, one file per task.
 
 The reader is pure Python, so threads would share one interpreter lock; processes each parse whole
-files. Results come back in the order of ``paths``.
+files. Moving rows back to the parent is the hidden cost: pickling a 10 MB 835's tuples (Decimals,
+dates) takes about as long as parsing it, while its Arrow tables pickle in a few milliseconds. So
+with ``arrow=True`` the workers convert to Arrow and send only that, which is what a loader inserting
+into DuckDB wants anyway.
 """
 
 from __future__ import annotations
@@ -9,6 +12,7 @@ from __future__ import annotations
 import hashlib
 from collections.abc import Sequence
 from concurrent.futures import ProcessPoolExecutor
+from functools import partial
 from pathlib import Path
 
 from orchestration.lib.x12.model import ParseResult
@@ -20,16 +24,32 @@ def file_id_of(data: bytes) -> str:
     return hashlib.sha256(data).hexdigest()[:16]
 
 
-def parse_file(path: str | Path) -> ParseResult:
-    """Read and parse one file; ``file_id`` is computed from its bytes."""
+def parse_file(path: str | Path, arrow: bool = False) -> ParseResult:
+    """Read and parse one file; ``file_id`` is computed from its bytes.
+
+    With ``arrow=True`` the rows are returned as ``result.arrow`` (typed Arrow tables) and
+    ``result.tables`` is left empty.
+    """
     path = Path(path)
     data = path.read_bytes()
-    return parse_x12(data, file_id_of(data), path.name)
+    result = parse_x12(data, file_id_of(data), path.name)
+    if arrow:
+        from orchestration.lib.x12.tables import to_arrow
+
+        result.arrow = to_arrow(result)
+        result.tables = {}
+    return result
 
 
-def parse_files_parallel(paths: Sequence[str | Path], processes: int = 2) -> list[ParseResult]:
-    """Parse ``paths`` with ``processes`` worker processes (1 = in this process), in input order."""
+def parse_files_parallel(
+    paths: Sequence[str | Path], processes: int = 2, arrow: bool = False
+) -> list[ParseResult]:
+    """Parse ``paths`` with ``processes`` worker processes (1 = in this process), in input order.
+
+    ``arrow=True`` (recommended for loading) returns each file's rows as ``result.arrow`` only.
+    """
+    work = partial(parse_file, arrow=arrow)
     if processes <= 1 or len(paths) <= 1:
-        return [parse_file(path) for path in paths]
+        return [work(path) for path in paths]
     with ProcessPoolExecutor(max_workers=min(processes, len(paths))) as pool:
-        return list(pool.map(parse_file, paths, chunksize=1))
+        return list(pool.map(work, paths, chunksize=1))

@@ -7,12 +7,14 @@ hands each ``ST`` to the 835 or 837 reader, which returns the index to resume at
 
 from __future__ import annotations
 
+import gc
+
 from orchestration.lib.x12.claim837 import claim_type_of, read_837
 from orchestration.lib.x12.envelope import Section, tokenize
 from orchestration.lib.x12.era835 import read_835, skip_to_end
 from orchestration.lib.x12.model import ParseResult
 from orchestration.lib.x12.state import Envelope, FileState
-from orchestration.lib.x12.values import interchange_date
+from orchestration.lib.x12.values import interchange_date, reading_context
 
 _ERROR_BY_PROBLEM = {"NOT_X12": "error", "BAD_ISA": "error"}
 
@@ -25,11 +27,16 @@ def parse_x12(data: bytes, file_id: str, file_name: str) -> ParseResult:
     unreadable amount, date or key is rejected whole (BAD_ELEMENT) while the others load.
     """
     state = FileState(file_id, file_name)
+    # The reader makes hundreds of thousands of row tuples and no reference cycles: pausing the cycle
+    # collector while it runs saves about a tenth of the time (it would rescan every live row).
+    collecting = gc.isenabled()
+    gc.disable()
     try:
-        segment_count = _parse(state, data)
-    except RecursionError as problem:  # pragma: no cover - defensive: the reader does not recurse
-        state.add(state.issue("error", "NOT_X12", f"unreadable: {problem}"))
-        segment_count = 0
+        with reading_context():
+            segment_count = _parse(state, data)
+    finally:
+        if collecting:
+            gc.enable()
     if state.unexpected > 100:
         state.add(
             state.issue(

@@ -104,3 +104,46 @@ def split_composite(value: str, component: str) -> list[str]:
         if char in _COMPONENT_FALLBACKS:
             return value.split(char)
     return [value]
+
+
+def set_trailer_issues(
+    state: FileState, segments: list[str], start: int, end: int, element: str, base: int, control: str
+) -> tuple[int | None, int, list[Issue]]:
+    """Check the SE at ``segments[end]`` of the set starting at ``start``: (SE01, actual count, issues).
+
+    Count and control-number errors are warnings only: test files get them wrong all the time.
+    """
+    values = segments[end].split(element)
+    declared_text = values[1] if len(values) > 1 else ""
+    declared = int(declared_text) if declared_text.isascii() and declared_text.isdigit() else None
+    if declared is not None and declared > 2**31 - 1:
+        declared = None
+    actual = end - start + 1
+    issues = []
+    position = base + end
+    if declared != actual:
+        issues.append(
+            state.issue(
+                "warning",
+                "SE_COUNT",
+                f"SE01 declares {declared_text[:20]!r} segments, the set has {actual}",
+                position,
+                "SE",
+                control or None,
+                segments[end],
+            )
+        )
+    trailer_control = values[2] if len(values) > 2 else ""
+    if trailer_control != control:
+        issues.append(
+            state.issue(
+                "warning",
+                "CONTROL_NUMBER_MISMATCH",
+                f"SE02 {trailer_control[:40]!r} differs from ST02 {control[:40]!r}",
+                position,
+                "SE",
+                control or None,
+                segments[end],
+            )
+        )
+    return declared, actual, issues

@@ -9,6 +9,8 @@ those of ``orchestration.lib.raw_schema`` (``decimal(18,2)`` → ``decimal128(18
 from __future__ import annotations
 
 import re
+from functools import cache
+from operator import itemgetter
 
 import pyarrow as pa
 
@@ -38,6 +40,7 @@ def arrow_type(sql_type: str) -> pa.DataType:
     return _SIMPLE_TYPES[base]
 
 
+@cache
 def arrow_schema(table: str) -> pa.Schema:
     """Arrow schema of one raw table, nullability as declared."""
     return pa.schema(
@@ -53,11 +56,14 @@ def rows_to_arrow(table: str, rows: list[tuple]) -> pa.Table:
     schema = arrow_schema(table)
     if not rows:
         return schema.empty_table()
-    columns = list(zip(*rows, strict=True))
-    arrays = [pa.array(column, type=field.type) for column, field in zip(columns, schema, strict=True)]
+    arrays = [
+        pa.array(list(map(itemgetter(index), rows)), type=field.type) for index, field in enumerate(schema)
+    ]
     return pa.Table.from_arrays(arrays, schema=schema)
 
 
 def to_arrow(result: ParseResult) -> dict[str, pa.Table]:
     """Every X12 raw table of ``result`` (empty ones included) as a typed Arrow table."""
+    if result.arrow is not None:
+        return result.arrow
     return {name: rows_to_arrow(name, result.tables.get(name, [])) for name in X12_TABLES}

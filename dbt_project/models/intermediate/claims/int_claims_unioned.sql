@@ -133,6 +133,14 @@ with_remits as (
 
     select
         all_claims.*,
+        -- One strict order of the encounter's claims (two claims may both say "primary" when the
+        -- first payer was the wrong one): sequence, then date, then payer.
+        row_number() over (
+            partition by all_claims.patient_control_number
+            order by all_claims.payer_sequence_number,
+                coalesce(all_claims.first_submission_date, remit_summaries.first_remit_date),
+                all_claims.payer_id
+        ) as chain_position,
         all_claims.claim_id = encounters.primary_claim_id as is_primary_claim,
         encounters.first_submission_date as encounter_first_submission_date,
         remit_summaries.first_remit_date,
@@ -154,7 +162,7 @@ forwarded as (
     from with_remits as later
     inner join with_remits as earlier
         on later.patient_control_number = earlier.patient_control_number
-        and earlier.payer_sequence_number < later.payer_sequence_number
+        and earlier.chain_position < later.chain_position
     where earlier.first_forward_date is not null
     group by later.claim_id
 
@@ -175,6 +183,7 @@ final as (
             else 'tertiary'
         end as payer_sequence,
         with_remits.is_primary_claim,
+        cast(with_remits.chain_position as integer) as chain_position,
         with_remits.source_system,
         with_remits.claim_type,
         with_remits.original_frequency_code,

@@ -28,6 +28,12 @@ ledger as (
 
 ),
 
+as_of as (
+
+    select * from {{ ref('int_as_of_date_selected') }}
+
+),
+
 x837_line_summaries as (
 
     select
@@ -149,10 +155,13 @@ final as (
             order by unioned.submission_date, ledger.received_at, unioned.file_id, unioned.source_position
         ) as submission_order
     from unioned
+    cross join as_of
     left join ledger
         on unioned.file_id = ledger.file_id
     where unioned.patient_control_number is not null
         and unioned.payer_id is not null
+        -- Submissions after the as-of date have not happened yet as far as the marts are concerned.
+        and unioned.submission_date <= as_of.as_of_date
 
 )
 

@@ -1,17 +1,25 @@
 -- One row: the date the marts are "as of". The dbt var as_of_date when given (e.g.
 -- --vars '{as_of_date: 2024-06-30}'), else the latest event date in the data: submissions, 835
--- payment dates, patient payments, adjustments, deposits and biller activities.
+-- payment dates, patient payments, adjustments and biller activities. Bank deposits are left out:
+-- a bank extract runs days past the claims data (settlement lag) and would move the date on.
+-- Read from staging, so the intermediate models can cut everything dated after it.
 with
 
-submissions as (
+x837_claims as (
 
-    select * from {{ ref('int_submissions_unioned') }}
+    select * from {{ ref('stg_raw__x837_claims') }}
 
 ),
 
-remits as (
+csv_claims as (
 
-    select * from {{ ref('int_remits_joined') }}
+    select * from {{ ref('stg_raw__csv_claims') }}
+
+),
+
+era_transactions as (
+
+    select * from {{ ref('stg_raw__era_transactions') }}
 
 ),
 
@@ -27,12 +35,6 @@ adjustments as (
 
 ),
 
-deposits as (
-
-    select * from {{ ref('stg_raw__csv_bank_deposits') }}
-
-),
-
 activities as (
 
     select * from {{ ref('stg_raw__csv_claim_activities') }}
@@ -41,15 +43,15 @@ activities as (
 
 event_dates as (
 
-    select max(submission_date) as event_date from submissions
+    select max(submission_date) as event_date from x837_claims
     union all
-    select max(payment_date) from remits
+    select max(coalesce(submission_date, service_date)) from csv_claims
+    union all
+    select max(payment_date) from era_transactions
     union all
     select max(payment_date) from patient_payments
     union all
     select max(posted_date) from adjustments
-    union all
-    select max(deposit_date) from deposits
     union all
     select max(activity_date) from activities
 
@@ -57,13 +59,12 @@ event_dates as (
 
 final as (
 
-    select
-        {%- if var('as_of_date', none) %}
-        cast('{{ var("as_of_date") }}' as date) as as_of_date
-        {%- else %}
-        coalesce(max(event_date), current_date) as as_of_date
-        {%- endif %}
+    {%- if var('as_of_date', none) %}
+    select cast('{{ var("as_of_date") }}' as date) as as_of_date
+    {%- else %}
+    select coalesce(max(event_date), current_date) as as_of_date
     from event_dates
+    {%- endif %}
 
 )
 

@@ -21,13 +21,13 @@ records_by_day as (
 
     select
         claims.patient_control_number,
-        claims.payer_sequence_number,
+        claims.chain_position,
         remits.payment_date,
         sum(remits.patient_responsibility_amount) as patient_responsibility_amount
     from remits
     inner join claims
         on remits.claim_id = claims.claim_id
-    group by claims.patient_control_number, claims.payer_sequence_number, remits.payment_date
+    group by claims.patient_control_number, claims.chain_position, remits.payment_date
 
 ),
 
@@ -35,18 +35,18 @@ cumulative as (
 
     select
         patient_control_number,
-        payer_sequence_number,
+        chain_position,
         payment_date,
         sum(patient_responsibility_amount) over (
-            partition by patient_control_number, payer_sequence_number
+            partition by patient_control_number, chain_position
             order by payment_date
             rows between unbounded preceding and current row
         ) as cumulative_patient_responsibility_amount,
-        max(payer_sequence_number) over (
+        max(chain_position) over (
             partition by patient_control_number
             order by payment_date
             range between unbounded preceding and current row
-        ) as last_sequence_number
+        ) as last_chain_position
     from records_by_day
 
 ),
@@ -58,7 +58,7 @@ effective as (
         payment_date,
         cumulative_patient_responsibility_amount as patient_share_amount
     from cumulative
-    where payer_sequence_number = last_sequence_number
+    where chain_position = last_chain_position
 
 ),
 

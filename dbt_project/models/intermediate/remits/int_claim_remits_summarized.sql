@@ -1,12 +1,24 @@
 -- One row per claim with at least one 835 record: its remittance history in one row.
--- First record = the earliest (BPR16, file arrival, position); latest record = the last one that is
--- not a reversal. First payment = earliest BPR16 of a record with CLP04 > 0 (accounting model).
+-- Records are ordered by BPR16, file arrival, position. The first and latest *adjudications* skip
+-- reversals, predeterminations (CLP02 = 25) and duplicate-claim rejections of a claim the payer had
+-- already decided (int_remits_matched.is_duplicate_rejection). First payment = earliest BPR16 of a
+-- record with CLP04 > 0 (accounting model).
 with
+
+as_of as (
+
+    select * from {{ ref('int_as_of_date_selected') }}
+
+),
 
 remits as (
 
-    select * from {{ ref('int_remits_matched') }}
-    where claim_id is not null
+    -- Records dated after the as-of date have not happened yet as far as the marts are concerned.
+    select int_remits_matched.*
+    from {{ ref('int_remits_matched') }} as int_remits_matched
+    cross join as_of
+    where int_remits_matched.claim_id is not null
+        and int_remits_matched.payment_date <= as_of.as_of_date
 
 ),
 
@@ -30,6 +42,7 @@ remit_totals as (
         sum(contractual_amount) as contractual_amount,
         sum(patient_responsibility_amount) as patient_responsibility_amount,
         max(case when is_reversal then 1 else 0 end) = 1 as was_reversed,
+        max(case when has_denial and not is_duplicate_rejection then payment_date end) as last_denial_date,
         sum(denial_adjustment_count) as denial_adjustment_count
     from (
         select
@@ -43,10 +56,24 @@ remit_totals as (
 
 ),
 
+adjudications as (
+
+    -- The records that decide the claim: not reversals, not predeterminations (CLP02 = 25, a price
+    -- quote), and not a payer's duplicate-claim rejection of a re-sent claim it had already decided.
+    select
+        remits.*,
+        row_number() over (partition by remits.claim_id order by remits.remit_order) as adjudication_order
+    from remits
+    where not remits.is_reversal
+        and coalesce(remits.claim_status_code, '') <> '25'
+        and not remits.is_duplicate_rejection
+
+),
+
 first_remits as (
 
-    select * from remits
-    where remit_order = 1
+    select * from adjudications
+    where adjudication_order = 1
 
 ),
 
@@ -55,8 +82,7 @@ latest_remits as (
     select
         *,
         row_number() over (partition by claim_id order by remit_order desc) as recency_rank
-    from remits
-    where not is_reversal
+    from adjudications
 
 ),
 
@@ -75,7 +101,9 @@ final as (
         {{ rcm_money('remit_totals.patient_responsibility_amount') }} as patient_responsibility_amount,
         remit_totals.was_reversed,
         remit_totals.denial_adjustment_count > 0 as has_any_denial,
+        remit_totals.last_denial_date,
         first_remits.remit_id as first_remit_id,
+        first_remits.payment_date as first_adjudication_date,
         first_remits.claim_status_code as first_claim_status_code,
         first_remits.paid_amount as first_paid_amount,
         first_remits.patient_responsibility_amount as first_patient_responsibility_amount,
@@ -93,7 +121,7 @@ final as (
         latest_remits.principal_denial_root_cause as latest_denial_root_cause,
         latest_remits.principal_denial_group_carc_code as latest_denial_group_carc_code
     from remit_totals
-    inner join first_remits
+    left join first_remits
         on remit_totals.claim_id = first_remits.claim_id
     left join latest_remits
         on remit_totals.claim_id = latest_remits.claim_id

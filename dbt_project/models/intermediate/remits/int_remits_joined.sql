@@ -29,6 +29,12 @@ adjustments as (
 
 ),
 
+as_of as (
+
+    select * from {{ ref('int_as_of_date_selected') }}
+
+),
+
 adjustment_sums as (
 
     select
@@ -110,12 +116,16 @@ joined as (
 final as (
 
     select
-        *,
-        denial_adjustment_count > 0 and not is_reversal as has_denial,
+        joined.*,
+        joined.denial_adjustment_count > 0 and not joined.is_reversal as has_denial,
         -- Accounting model: denied in full when CLP02 = 4, or nothing paid with a denial adjustment.
-        not is_reversal
-            and (claim_status_code = '4' or (paid_amount = 0 and denial_adjustment_count > 0)) as is_full_denial
+        not joined.is_reversal
+            and (joined.claim_status_code = '4' or (joined.paid_amount = 0 and joined.denial_adjustment_count > 0))
+            as is_full_denial
     from joined
+    cross join as_of
+    -- 835s paid after the as-of date have not arrived yet as far as the marts are concerned.
+    where joined.payment_date <= as_of.as_of_date
 
 )
 

@@ -81,7 +81,7 @@ matched as (
 
 ),
 
-final as (
+ordered as (
 
     select
         *,
@@ -94,6 +94,27 @@ final as (
                 )
         end as remit_order
     from matched
+
+),
+
+final as (
+
+    select
+        ordered.*,
+        -- A full denial for "duplicate claim" that comes after a record in which the payer already
+        -- paid or priced the claim rejects a re-sent copy, not the claim's dollars: it is kept out of
+        -- the claim's status and out of the denial marts (the HFMA Task Force also excludes duplicates).
+        coalesce(
+            ordered.is_full_denial
+            and ordered.principal_denial_root_cause = 'duplicate'
+            and max(case when not ordered.is_reversal and not ordered.is_full_denial then 1 else 0 end) over (
+                partition by ordered.claim_id
+                order by ordered.remit_order
+                rows between unbounded preceding and 1 preceding
+            ) = 1,
+            false
+        ) as is_duplicate_rejection
+    from ordered
 
 )
 

@@ -1,0 +1,1 @@
+"""Building blocks shared by the pages: figures, grids, tiles and page frames."""

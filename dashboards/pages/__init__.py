@@ -1,0 +1,1 @@
+"""One module per page: its layout function and its callbacks (registered in dashboards.app)."""

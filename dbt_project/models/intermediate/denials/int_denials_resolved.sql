@@ -1,0 +1,233 @@
+-- One row per denial adjustment: a CAS triplet whose code the seed marks as a denial, with a
+-- positive amount, on an 835 record of a known claim that is neither a reversal nor a duplicate
+-- rejection of an already-decided claim. With its outcome by the as-of date (accounting model):
+--   overturned  the claim's later 835 records pay, net of reversals, more than nothing;
+--   written_off a denial or timely-filing write-off of the payer's balance on or after the denial;
+--   patient     later records move dollars to the patient (net PR > 0);
+--   open        none of these.
+-- Recovered dollars (net later payments) are shared among the record's denials, largest first, so
+-- two denials on one record never count the same dollars twice.
+with
+
+adjustments as (
+
+    select * from {{ ref('int_remit_adjustments_classified') }}
+
+),
+
+remits as (
+
+    select * from {{ ref('int_remits_matched') }}
+
+),
+
+claims as (
+
+    select * from {{ ref('int_claims_unioned') }}
+
+),
+
+remit_summaries as (
+
+    select * from {{ ref('int_claim_remits_summarized') }}
+
+),
+
+write_offs as (
+
+    select * from {{ ref('int_money_events_unioned') }}
+
+),
+
+as_of as (
+
+    select * from {{ ref('int_as_of_date_selected') }}
+
+),
+
+remit_lines as (
+
+    select * from {{ ref('int_remit_lines_matched') }}
+
+),
+
+submission_lines as (
+
+    select * from {{ ref('int_submission_lines_unioned') }}
+
+),
+
+remits_to_date as (
+
+    select remits.*
+    from remits
+    cross join as_of
+    where remits.claim_id is not null
+        and remits.payment_date <= as_of.as_of_date
+
+),
+
+denied_records as (
+
+    select * from remits_to_date
+    where has_denial
+        and not is_duplicate_rejection
+
+),
+
+later_outcomes as (
+
+    -- For each record with a denial: what the claim's later records did.
+    select
+        denied_records.remit_id,
+        sum(later.paid_amount) as later_paid_amount,
+        min(case when later.paid_amount > 0 then later.payment_date end) as first_later_payment_date,
+        sum(later.patient_responsibility_amount) as later_patient_responsibility_amount,
+        min(case when later.patient_responsibility_amount > 0 and not later.is_reversal
+            then later.payment_date end) as first_later_patient_date
+    from denied_records
+    inner join remits_to_date as later
+        on denied_records.claim_id = later.claim_id
+        and later.remit_order > denied_records.remit_order
+    group by denied_records.remit_id
+
+),
+
+denial_write_offs as (
+
+    select
+        write_offs.claim_id,
+        write_offs.event_date as posted_date
+    from write_offs
+    cross join as_of
+    where write_offs.event_type = 'insurance_write_off'
+        and write_offs.adjustment_type in ('denial_write_off', 'timely_filing_write_off')
+        and write_offs.claim_id is not null
+        and write_offs.event_date <= as_of.as_of_date
+
+),
+
+denial_adjustments as (
+
+    select
+        adjustments.*,
+        denied_records.claim_id,
+        denied_records.payment_date as denial_date,
+        denied_records.remit_order,
+        denied_records.is_full_denial,
+        denied_records.payer_id as remit_payer_id,
+        row_number() over (
+            partition by adjustments.remit_id
+            order by adjustments.adjustment_amount desc, adjustments.carc_code, adjustments.segment_position,
+                adjustments.triplet_number
+        ) as rank_in_record,
+        coalesce(sum(adjustments.adjustment_amount) over (
+            partition by adjustments.remit_id
+            order by adjustments.adjustment_amount desc, adjustments.carc_code, adjustments.segment_position,
+                adjustments.triplet_number
+            rows between unbounded preceding and 1 preceding
+        ), 0) as denied_before_amount
+    from adjustments
+    inner join denied_records
+        on adjustments.remit_id = denied_records.remit_id
+    where adjustments.is_denial
+        and adjustments.adjustment_amount > 0
+
+),
+
+write_off_dates as (
+
+    select
+        denial_adjustments.adjustment_id,
+        min(denial_write_offs.posted_date) as write_off_date
+    from denial_adjustments
+    inner join denial_write_offs
+        on denial_adjustments.claim_id = denial_write_offs.claim_id
+        and denial_write_offs.posted_date >= denial_adjustments.denial_date
+    group by denial_adjustments.adjustment_id
+
+),
+
+resolved as (
+
+    select
+        denial_adjustments.*,
+        coalesce(later_outcomes.later_paid_amount, 0) as later_paid_amount,
+        case
+            when coalesce(later_outcomes.later_paid_amount, 0) > 0 then 'overturned'
+            when write_off_dates.write_off_date is not null then 'written_off'
+            when coalesce(later_outcomes.later_patient_responsibility_amount, 0) > 0 then 'patient'
+            else 'open'
+        end as outcome,
+        case
+            when coalesce(later_outcomes.later_paid_amount, 0) > 0 then later_outcomes.first_later_payment_date
+            when write_off_dates.write_off_date is not null then write_off_dates.write_off_date
+            when coalesce(later_outcomes.later_patient_responsibility_amount, 0) > 0
+                then later_outcomes.first_later_patient_date
+        end as resolution_date
+    from denial_adjustments
+    left join later_outcomes
+        on denial_adjustments.remit_id = later_outcomes.remit_id
+    left join write_off_dates
+        on denial_adjustments.adjustment_id = write_off_dates.adjustment_id
+
+),
+
+final as (
+
+    select
+        resolved.adjustment_id as denial_id,
+        resolved.remit_id,
+        resolved.claim_id,
+        claims.patient_control_number,
+        claims.payer_id,
+        claims.billing_provider_npi,
+        claims.rendering_provider_npi,
+        claims.location_id,
+        remit_lines.procedure_code,
+        coalesce(remit_lines.service_date, submission_lines.service_date, claims.service_date) as service_date,
+        submission_lines.line_number as submitted_line_number,
+        resolved.denial_date,
+        resolved.adjustment_level,
+        resolved.group_code,
+        resolved.carc_code,
+        resolved.group_carc_code,
+        resolved.rarc_codes,
+        resolved.short_label,
+        resolved.root_cause,
+        resolved.core_scenario,
+        resolved.is_avoidable,
+        resolved.owning_stage,
+        resolved.is_appealable,
+        coalesce(claims.is_primary_claim and resolved.remit_id = remit_summaries.first_remit_id, false)
+            as is_initial,
+        resolved.rank_in_record = 1 as is_principal_in_record,
+        {{ rcm_money('resolved.adjustment_amount') }} as denied_amount,
+        resolved.outcome,
+        {{ rcm_money("case when resolved.outcome = 'overturned'
+            then greatest(0, least(resolved.adjustment_amount,
+                resolved.later_paid_amount - resolved.denied_before_amount))
+            else 0 end") }} as recovered_amount,
+        resolved.resolution_date,
+        {{ rcm_days_between('resolved.denial_date', 'resolved.resolution_date') }} as days_to_resolution,
+        cast(row_number() over (
+            partition by resolved.claim_id
+            order by resolved.remit_order, resolved.rank_in_record
+        ) as integer) as denial_order,
+        resolved.is_full_denial,
+        resolved.file_id,
+        resolved.claim_position
+    from resolved
+    inner join claims
+        on resolved.claim_id = claims.claim_id
+    left join remit_summaries
+        on resolved.claim_id = remit_summaries.claim_id
+    left join remit_lines
+        on resolved.file_id = remit_lines.file_id
+        and resolved.line_position = remit_lines.line_position
+    left join submission_lines
+        on remit_lines.submission_line_id = submission_lines.submission_line_id
+
+)
+
+select * from final

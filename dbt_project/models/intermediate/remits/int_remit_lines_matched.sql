@@ -1,0 +1,116 @@
+-- One row per 835 service line (SVC) of a known claim, with the submitted line it answers: first by
+-- line item control number (835 REF*6R = 837 REF*6R), else by procedure (SVC06 when the payer
+-- changed the code) + date of service + charge (|SVC02|: a reversal negates it), taking the latest
+-- submission that has such a line. The claim's own submissions come first, then the encounter's
+-- other claims: a crossover 835 echoes the lines of the primary's 837. line_match_method says which.
+with
+
+era_lines as (
+
+    select * from {{ ref('stg_raw__era_service_lines') }}
+
+),
+
+remits as (
+
+    select * from {{ ref('int_remits_matched') }}
+    where claim_id is not null
+
+),
+
+submission_lines as (
+
+    select * from {{ ref('int_submission_lines_unioned') }}
+
+),
+
+claim_lines as (
+
+    select
+        {{ rcm_key(['patient_control_number', 'payer_id']) }} as claim_id,
+        submission_lines.*
+    from submission_lines
+
+),
+
+remit_lines as (
+
+    select
+        {{ rcm_key(['era_lines.file_id', 'era_lines.line_position']) }} as remit_line_id,
+        remits.remit_id,
+        remits.claim_id,
+        remits.encounter_patient_control_number,
+        era_lines.file_id,
+        era_lines.claim_position,
+        era_lines.line_position,
+        era_lines.line_item_control_number,
+        coalesce(era_lines.original_procedure_code, era_lines.procedure_code) as billed_procedure_code,
+        era_lines.procedure_code,
+        era_lines.service_date,
+        era_lines.charge_amount,
+        era_lines.paid_amount
+    from era_lines
+    inner join remits
+        on era_lines.file_id = remits.file_id
+        and era_lines.claim_position = remits.claim_position
+
+),
+
+by_control_number as (
+
+    select
+        remit_lines.remit_line_id,
+        claim_lines.submission_line_id,
+        row_number() over (
+            partition by remit_lines.remit_line_id
+            order by case when claim_lines.claim_id = remit_lines.claim_id then 0 else 1 end,
+                claim_lines.submission_order desc
+        ) as candidate_rank
+    from remit_lines
+    inner join claim_lines
+        on remit_lines.encounter_patient_control_number = claim_lines.patient_control_number
+        and remit_lines.line_item_control_number = claim_lines.line_item_control_number
+
+),
+
+by_content as (
+
+    select
+        remit_lines.remit_line_id,
+        claim_lines.submission_line_id,
+        row_number() over (
+            partition by remit_lines.remit_line_id
+            order by case when claim_lines.claim_id = remit_lines.claim_id then 0 else 1 end,
+                claim_lines.submission_order desc, claim_lines.line_number
+        ) as candidate_rank
+    from remit_lines
+    inner join claim_lines
+        on remit_lines.encounter_patient_control_number = claim_lines.patient_control_number
+        and remit_lines.billed_procedure_code = claim_lines.procedure_code
+        and remit_lines.service_date = claim_lines.service_date
+        and abs(remit_lines.charge_amount) = claim_lines.charge_amount
+    where remit_lines.remit_line_id not in (select remit_line_id from by_control_number)
+
+),
+
+final as (
+
+    select
+        remit_lines.*,
+        coalesce(by_control_number.submission_line_id, by_content.submission_line_id) as submission_line_id,
+        case
+            when by_control_number.submission_line_id is not null then 'line_item_control_number'
+            when by_content.submission_line_id is not null then 'procedure_date_charge'
+            else 'unmatched'
+        end as line_match_method
+    from remit_lines
+    left join by_control_number
+        on remit_lines.remit_line_id = by_control_number.remit_line_id
+        and by_control_number.candidate_rank = 1
+    left join by_content
+        on remit_lines.remit_line_id = by_content.remit_line_id
+        and by_content.candidate_rank = 1
+
+)
+
+select * from final

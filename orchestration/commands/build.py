@@ -1,0 +1,220 @@
+"""`rcm build`: dbt seeds, models and tests through Dagster, then publish the Parquet snapshot.
+
+Runs the ``build_job`` of ``orchestration.definitions`` in this process against the persistent
+Dagster instance (``Settings.dagster_home``), so the run shows up in `rcm dagster`. Parses the dbt
+project first when its manifest is missing or older than any project file (the dbt assets are
+defined from the manifest). Prints a short summary and exits non-zero when the run failed, which a
+failing error-severity dbt test causes (warn-severity tests are reported, not fatal).
+"""
+
+from __future__ import annotations
+
+import argparse
+import datetime as dt
+import json
+import os
+import subprocess
+import sys
+import time
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
+
+from orchestration.settings import DBT_PROJECT_DIR, SEEDS_DIR, Settings, get_settings
+
+if TYPE_CHECKING:
+    from dagster import ExecuteInProcessResult
+
+BUILD_JOB = "build_job"
+DBT_ASSETS_OP = "rcm_dbt_assets"
+KEY_MARTS = ("fct_claims", "fct_denials", "mart_ar_aging_daily", "mart_kpis_monthly", "mart_work_list")
+_PROJECT_SUFFIXES = {".sql", ".yml", ".yaml", ".csv", ".md"}
+
+
+def add_arguments(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument(
+        "--as-of",
+        dest="as_of",
+        metavar="YYYY-MM-DD",
+        help="pin the marts' as-of date (default: the latest event date in the data)",
+    )
+    parser.add_argument(
+        "--reparse", action="store_true", help="run `dbt parse` even when the manifest looks current"
+    )
+
+
+def dbt_executable() -> Path:
+    """This virtualenv's dbt, next to the running Python."""
+    return Path(sys.executable).parent / "dbt"
+
+
+def _newest_project_file() -> float:
+    newest = (DBT_PROJECT_DIR / "dbt_project.yml").stat().st_mtime
+    for root in (
+        DBT_PROJECT_DIR / "models",
+        DBT_PROJECT_DIR / "macros",
+        DBT_PROJECT_DIR / "tests",
+        SEEDS_DIR,
+    ):
+        if not root.is_dir():
+            continue
+        for path in root.rglob("*"):
+            if path.suffix in _PROJECT_SUFFIXES and path.is_file():
+                newest = max(newest, path.stat().st_mtime)
+    return newest
+
+
+def manifest_path() -> Path:
+    return DBT_PROJECT_DIR / "target" / "manifest.json"
+
+
+def prepare_dbt_project(settings: Settings | None = None, *, force: bool = False) -> Path:
+    """Write dbt_project/target/manifest.json with `dbt parse` unless it is newer than every project file.
+
+    The dbt Dagster assets are built from this manifest, so call this before importing
+    ``orchestration.definitions`` (``rcm build``, ``rcm dagster`` and the tests do). Returns its path.
+    """
+    settings = settings or get_settings()
+    manifest = manifest_path()
+    if not force and manifest.exists() and manifest.stat().st_mtime >= _newest_project_file():
+        return manifest
+    env = {
+        **os.environ,
+        "RCM_WAREHOUSE_PATH": str(settings.warehouse_path),
+        "DBT_SEND_ANONYMOUS_USAGE_STATS": "false",
+    }
+    completed = subprocess.run(
+        [
+            str(dbt_executable()),
+            "parse",
+            "--quiet",
+            "--project-dir",
+            str(DBT_PROJECT_DIR),
+            "--profiles-dir",
+            str(DBT_PROJECT_DIR),
+        ],
+        env=env,
+        capture_output=True,
+        text=True,
+        check=False,
+    )
+    if completed.returncode != 0 or not manifest.exists():
+        raise RuntimeError(f"dbt parse failed:\n{completed.stdout}\n{completed.stderr}")
+    return manifest
+
+
+@dataclass
+class BuildSummary:
+    """What `rcm build` reports: counts from dbt's run_results.json and the publish step's metadata."""
+
+    success: bool
+    seconds: float
+    counts: dict[str, dict[str, int]] = field(default_factory=dict)  # resource type -> status -> n
+    failures: list[str] = field(default_factory=list)
+    warnings: list[str] = field(default_factory=list)
+    snapshot_id: str | None = None
+    as_of_date: str | None = None
+    rows: dict[str, int] = field(default_factory=dict)
+    failed_steps: list[str] = field(default_factory=list)
+
+    def lines(self) -> list[str]:
+        def count(kind: str, *statuses: str) -> int:
+            return sum(self.counts.get(kind, {}).get(status, 0) for status in statuses)
+
+        out = [
+            f"build {'succeeded' if self.success else 'FAILED'} in {self.seconds:.1f} s",
+            f"  seeds loaded: {count('seed', 'success')}   models built: {count('model', 'success')}"
+            f" (errors: {count('model', 'error')}, skipped: {count('model', 'skipped')})",
+            f"  data tests passed: {count('test', 'pass')}   failed: {count('test', 'fail', 'error')}"
+            f"   warned: {count('test', 'warn')}",
+            f"  unit tests passed: {count('unit_test', 'pass')}   failed: {count('unit_test', 'fail', 'error')}",
+        ]
+        for name in self.failures[:20]:
+            out.append(f"  FAILED: {name}")
+        for name in self.warnings[:20]:
+            out.append(f"  warning: {name}")
+        for step in self.failed_steps:
+            out.append(f"  failed step: {step}")
+        if self.snapshot_id:
+            out.append(f"  snapshot: {self.snapshot_id} (as of {self.as_of_date})")
+            for table in KEY_MARTS:
+                if table in self.rows:
+                    out.append(f"    {table}: {self.rows[table]:,} rows")
+        else:
+            out.append("  snapshot: not published (the last good snapshot stays current)")
+        return out
+
+
+def read_run_results(path: Path) -> tuple[dict[str, dict[str, int]], list[str], list[str]]:
+    """Counts by resource type and status, and the names of failed and warned nodes."""
+    counts: dict[str, dict[str, int]] = {}
+    failures: list[str] = []
+    warnings: list[str] = []
+    if not path.exists():
+        return counts, failures, warnings
+    data = json.loads(path.read_text(encoding="utf-8"))
+    for result in data.get("results", []):
+        unique_id = result.get("unique_id", "")
+        kind = unique_id.split(".", 1)[0]
+        status = str(result.get("status", "")).lower()
+        counts.setdefault(kind, {})
+        counts[kind][status] = counts[kind].get(status, 0) + 1
+        if status in ("fail", "error"):
+            failures.append(f"{unique_id}: {result.get('message') or status}")
+        elif status == "warn":
+            warnings.append(f"{unique_id}: {result.get('message') or status}")
+    return counts, failures, warnings
+
+
+def summarize(result: ExecuteInProcessResult, seconds: float, run_results: Path) -> BuildSummary:
+    """Turn the in-process run and dbt's artifacts into a BuildSummary."""
+    counts, failures, warnings = read_run_results(run_results)
+    summary = BuildSummary(
+        success=result.success, seconds=seconds, counts=counts, failures=failures, warnings=warnings
+    )
+    for event in result.all_events:
+        if event.is_step_failure:
+            summary.failed_steps.append(event.step_key or "?")
+        if not event.is_step_materialization:
+            continue
+        materialization = event.step_materialization_data.materialization
+        if materialization.asset_key.path[-1] != "publish_snapshot":
+            continue
+        metadata: dict[str, Any] = {key: value.value for key, value in materialization.metadata.items()}
+        summary.snapshot_id = str(metadata.get("snapshot_id") or "") or None
+        summary.as_of_date = str(metadata.get("as_of_date") or "") or None
+        rows = metadata.get("rows")
+        if isinstance(rows, dict):
+            summary.rows = {str(k): int(v) for k, v in rows.items()}
+    return summary
+
+
+def run_build(
+    settings: Settings | None = None, *, as_of: str | None = None, reparse: bool = False
+) -> BuildSummary:
+    """Parse if needed, run the build job in-process under the writer lock, and summarize it."""
+    started = time.perf_counter()
+    settings = settings or get_settings()
+    settings.ensure_dirs()
+    prepare_dbt_project(settings, force=reparse)
+    from orchestration.defs.dbt_assets import BUILD_TARGET_DIR
+    from orchestration.lib.dagster_home import execute_job_in_process
+    from orchestration.lib.warehouse import writer_lock
+
+    run_results = BUILD_TARGET_DIR / "run_results.json"
+    run_results.unlink(missing_ok=True)
+    run_config: dict[str, Any] = {}
+    if as_of:
+        run_config = {"ops": {DBT_ASSETS_OP: {"config": {"as_of_date": as_of}}}}
+    with writer_lock(settings, purpose="rcm build"):
+        result = execute_job_in_process(BUILD_JOB, run_config=run_config, settings=settings)
+    return summarize(result, time.perf_counter() - started, run_results)
+
+
+def run(args: argparse.Namespace) -> int:
+    if args.as_of:
+        dt.date.fromisoformat(args.as_of)  # fail fast on a bad date
+    summary = run_build(as_of=args.as_of, reparse=args.reparse)
+    for line in summary.lines():
+        print(line)
+    return 0 if summary.success else 1

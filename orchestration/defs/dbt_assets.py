@@ -1,0 +1,130 @@
+"""The dbt project as Dagster assets: seeds and models become assets, dbt tests become asset checks.
+
+``rcm_dbt_assets`` runs ``dbt build`` (seeds, models, tests in dependency order) on the warehouse
+file while holding the writer lock, so an ingest never interleaves with it. The translator carries
+the key policy: dbt sources of schema ``raw`` map to the raw assets' keys ``["raw", <table>]`` (the
+ingestion assets), models to ``[<schema>, <model>]`` (``["marts", "fct_claims"]``), seeds to
+``["seeds", <seed>]``.
+
+The manifest must exist before this module is imported (``@dbt_assets`` reads it): ``rcm build`` and
+the tests run ``dbt parse`` first (``orchestration.commands.build.prepare_dbt_project``); under
+``dagster dev`` ``DBT_PROJECT.prepare_if_dev()`` does it.
+"""
+
+import contextlib
+import json
+import os
+import sys
+from collections.abc import Iterator, Mapping
+from pathlib import Path
+from typing import Any
+
+import dagster as dg
+from dagster_dbt import (
+    DagsterDbtTranslator,
+    DagsterDbtTranslatorSettings,
+    DbtCliResource,
+    DbtProject,
+    dbt_assets,
+)
+
+from orchestration.lib.warehouse import WAREHOUSE_POOL
+from orchestration.settings import DBT_PROJECT_DIR
+
+DBT_PROJECT = DbtProject(project_dir=DBT_PROJECT_DIR, profiles_dir=DBT_PROJECT_DIR)
+DBT_PROJECT.prepare_if_dev()
+
+# One fixed target folder for runs (not a fresh one per run): dbt's partial parsing then reuses the
+# previous parse, and `rcm build` reads run_results.json from a known place.
+BUILD_TARGET_DIR = DBT_PROJECT_DIR / "target" / "build"
+
+LAYER_GROUPS = ("staging", "intermediate", "marts")
+
+
+def dbt_executable() -> str:
+    """The dbt of this virtualenv (never whatever `dbt` is first on PATH)."""
+    return str(Path(sys.executable).parent / "dbt")
+
+
+class RcmDbtTranslator(DagsterDbtTranslator):
+    """Asset keys and groups for the dbt project (see the module docstring)."""
+
+    def get_asset_key(self, dbt_resource_props: Mapping[str, Any]) -> dg.AssetKey:
+        resource_type = dbt_resource_props["resource_type"]
+        if resource_type == "source":
+            return dg.AssetKey([dbt_resource_props["source_name"], dbt_resource_props["name"]])
+        if resource_type == "seed":
+            return dg.AssetKey(["seeds", dbt_resource_props["name"]])
+        schema = dbt_resource_props.get("config", {}).get("schema") or dbt_resource_props.get("schema")
+        return dg.AssetKey([schema, dbt_resource_props["name"]])
+
+    def get_group_name(self, dbt_resource_props: Mapping[str, Any]) -> str | None:
+        if dbt_resource_props["resource_type"] == "seed":
+            return "seeds"
+        fqn = dbt_resource_props.get("fqn", [])
+        for layer in LAYER_GROUPS:
+            if layer in fqn:
+                return f"dbt_{layer}"
+        return "dbt"
+
+
+TRANSLATOR = RcmDbtTranslator(settings=DagsterDbtTranslatorSettings(enable_asset_checks=True))
+
+
+class DbtBuildConfig(dg.Config):
+    """Run options: ``as_of_date`` (YYYY-MM-DD) pins the marts' as-of date (dbt var as_of_date)."""
+
+    as_of_date: str | None = None
+
+
+@contextlib.contextmanager
+def _environment(**values: str) -> Iterator[None]:
+    """Set environment variables for the dbt subprocess (dagster-dbt copies os.environ), then restore."""
+    saved = {key: os.environ.get(key) for key in values}
+    os.environ.update(values)
+    try:
+        yield
+    finally:
+        for key, value in saved.items():
+            if value is None:
+                os.environ.pop(key, None)
+            else:
+                os.environ[key] = value
+
+
+def dbt_build_args(config: DbtBuildConfig) -> list[str]:
+    """The dbt command line (without the selection dagster-dbt adds for a subset)."""
+    args = ["build"]
+    if config.as_of_date:
+        args += ["--vars", json.dumps({"as_of_date": config.as_of_date})]
+    return args
+
+
+@dbt_assets(
+    manifest=DBT_PROJECT.manifest_path,
+    project=DBT_PROJECT,
+    dagster_dbt_translator=TRANSLATOR,
+    pool=WAREHOUSE_POOL,
+)
+def rcm_dbt_assets(
+    context: dg.AssetExecutionContext, dbt: DbtCliResource, config: DbtBuildConfig
+) -> Iterator[Any]:
+    """dbt build on the warehouse file under the writer lock; a failing error-severity test fails the step."""
+    from orchestration.lib.warehouse import open_warehouse, writer_lock
+    from orchestration.settings import get_settings
+
+    settings = get_settings()
+    with writer_lock(settings, purpose=f"dagster run {context.run.run_id[:8]} dbt build"):
+        with open_warehouse(settings):
+            pass  # creates the raw layer when missing, so the dbt sources exist before the first ingest
+        with _environment(RCM_WAREHOUSE_PATH=str(settings.warehouse_path)):
+            invocation = dbt.cli(dbt_build_args(config), context=context, target_path=BUILD_TARGET_DIR)
+            yield from invocation.stream()
+
+
+def dbt_resource() -> DbtCliResource:
+    """The dbt CLI resource (key ``dbt``) running this virtualenv's dbt on DBT_PROJECT."""
+    return DbtCliResource(project_dir=DBT_PROJECT, dbt_executable=dbt_executable())
+
+
+__all__ = ["DBT_PROJECT", "TRANSLATOR", "RcmDbtTranslator", "dbt_resource", "rcm_dbt_assets"]

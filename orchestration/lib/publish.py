@@ -1,0 +1,243 @@
+"""Publishing the marts as an immutable Parquet snapshot, and opening it for the dashboards.
+
+Why a snapshot: DuckDB allows one writer per file and a reader in another process blocks that
+writer, so the dashboards never open the warehouse. After every successful build the marts of
+docs/mart_contracts.md are copied to ``Settings.snapshots_dir/<id>/<table>.parquet`` (written under a
+hidden temporary name, then renamed into place), and ``snapshots/CURRENT`` is switched to the new id
+with a temp file and ``os.replace``: a reader sees the old snapshot or the new one, never half of one.
+The last ``KEEP_SNAPSHOTS`` snapshots stay on disk, so a reader that opened the previous one keeps
+working while the next build publishes. A build that fails never reaches this step, so the last good
+snapshot stays current (docs/adr/0004-snapshot-publishing.md).
+
+Readers: ``current_snapshot_dir()`` and ``open_snapshot()``, an in-memory DuckDB connection with one
+view per mart over the Parquet files (one connection per thread).
+"""
+
+from __future__ import annotations
+
+import contextlib
+import json
+import os
+import re
+import shutil
+import time
+from dataclasses import dataclass, field
+from datetime import UTC, datetime
+from pathlib import Path
+from typing import TYPE_CHECKING
+
+from orchestration.settings import Settings, get_settings
+
+if TYPE_CHECKING:
+    import duckdb
+
+MART_SCHEMA = "marts"
+
+# The tables the dashboards read (docs/mart_contracts.md), plus the two unmatched-record lists.
+MART_TABLES: tuple[str, ...] = (
+    "fct_claims",
+    "fct_denials",
+    "mart_denial_reasons",
+    "mart_payer_lag",
+    "fct_claim_payment_lags",
+    "mart_ar_aging_daily",
+    "mart_collections_monthly",
+    "mart_kpis_monthly",
+    "mart_work_list",
+    "fct_claim_events",
+    "dim_payers",
+    "dim_providers",
+    "dim_locations",
+    "fct_unmatched_remits",
+    "fct_unmatched_claims",
+)
+
+CURRENT_FILE = "CURRENT"
+MANIFEST_FILE = "manifest.json"
+KEEP_SNAPSHOTS = 3
+
+_IDENTIFIER = re.compile(r"^[a-z_][a-z0-9_]*$")
+_SNAPSHOT_ID = re.compile(r"^\d{8}T\d{12}Z$")
+
+
+@dataclass(frozen=True)
+class PublishResult:
+    """What one publish wrote: the snapshot's id and folder, rows per table, as-of date, seconds."""
+
+    snapshot_id: str
+    path: Path
+    row_counts: dict[str, int] = field(default_factory=dict)
+    as_of_date: str | None = None
+    seconds: float = 0.0
+    removed: tuple[str, ...] = ()
+
+
+def new_snapshot_id(now: datetime | None = None) -> str:
+    """A sortable, unique-per-microsecond id in UTC, e.g. ``20240325T101112123456Z``."""
+    moment = (now or datetime.now(UTC)).astimezone(UTC)
+    return moment.strftime("%Y%m%dT%H%M%S%fZ")
+
+
+def _checked_identifier(name: str) -> str:
+    if not _IDENTIFIER.match(name):
+        raise ValueError(f"not a plain table name: {name!r}")
+    return name
+
+
+def _sql_path(path: Path) -> str:
+    """A path as a SQL string literal (COPY ... TO takes no bound parameter for its target)."""
+    return "'" + str(path).replace("'", "''") + "'"
+
+
+def _as_of_date(con: duckdb.DuckDBPyConnection) -> str | None:
+    with contextlib.suppress(Exception):
+        row = con.execute(f"select max(as_of_date) from {MART_SCHEMA}.fct_claims").fetchone()  # noqa: S608
+        if row and row[0] is not None:
+            return row[0].isoformat()
+    return None
+
+
+def write_current(snapshots_dir: Path, snapshot_id: str) -> None:
+    """Point CURRENT at ``snapshot_id`` atomically (temp file in the same folder, then os.replace)."""
+    tmp = snapshots_dir / f".{CURRENT_FILE}.{os.getpid()}.tmp"
+    with open(tmp, "w", encoding="utf-8") as handle:
+        handle.write(snapshot_id + "\n")
+        handle.flush()
+        os.fsync(handle.fileno())
+    os.replace(tmp, snapshots_dir / CURRENT_FILE)
+
+
+def read_current(snapshots_dir: Path) -> str | None:
+    """The id CURRENT names, or None when there is no (valid) CURRENT."""
+    try:
+        text = (snapshots_dir / CURRENT_FILE).read_text(encoding="utf-8").strip()
+    except OSError:
+        return None
+    return text if _SNAPSHOT_ID.match(text) else None
+
+
+def list_snapshots(snapshots_dir: Path) -> list[str]:
+    """Published snapshot ids, oldest first (hidden temporary folders excluded)."""
+    if not snapshots_dir.is_dir():
+        return []
+    return sorted(p.name for p in snapshots_dir.iterdir() if p.is_dir() and _SNAPSHOT_ID.match(p.name))
+
+
+def prune_snapshots(snapshots_dir: Path, keep: int = KEEP_SNAPSHOTS) -> tuple[str, ...]:
+    """Delete all but the newest ``keep`` snapshots (never the current one) and leftover temp folders."""
+    current = read_current(snapshots_dir)
+    ids = list_snapshots(snapshots_dir)
+    doomed = [sid for sid in ids[: max(0, len(ids) - keep)] if sid != current]
+    for sid in doomed:
+        shutil.rmtree(snapshots_dir / sid, ignore_errors=True)
+    for leftover in snapshots_dir.glob(".*.tmp"):
+        if leftover.is_dir():
+            shutil.rmtree(leftover, ignore_errors=True)
+    return tuple(doomed)
+
+
+def publish_snapshot(
+    con: duckdb.DuckDBPyConnection,
+    snapshots_dir: Path,
+    *,
+    tables: tuple[str, ...] = MART_TABLES,
+    keep: int = KEEP_SNAPSHOTS,
+    snapshot_id: str | None = None,
+) -> PublishResult:
+    """Export ``tables`` of schema marts from the warehouse connection ``con`` into a new snapshot.
+
+    The snapshot becomes CURRENT only once every file is written; on any error the partial folder is
+    removed and CURRENT is untouched. Returns what was written.
+    """
+    started = time.perf_counter()
+    snapshots_dir.mkdir(parents=True, exist_ok=True)
+    sid = snapshot_id or new_snapshot_id()
+    if not _SNAPSHOT_ID.match(sid):
+        raise ValueError(f"bad snapshot id {sid!r}")
+    staging = snapshots_dir / f".{sid}.tmp"
+    final = snapshots_dir / sid
+    if final.exists():
+        raise FileExistsError(f"snapshot {final} already exists")
+    staging.mkdir()
+    row_counts: dict[str, int] = {}
+    try:
+        for table in tables:
+            name = _checked_identifier(table)
+            target = staging / f"{name}.parquet"
+            # Identifiers are checked above and the path is ours: nothing here comes from a user.
+            con.execute(
+                f"copy (select * from {MART_SCHEMA}.{name}) to {_sql_path(target)} "  # noqa: S608
+                "(format parquet, compression zstd)"
+            )
+            row = con.execute(f"select count(*) from {MART_SCHEMA}.{name}").fetchone()  # noqa: S608
+            row_counts[name] = int(row[0]) if row else 0
+        as_of = _as_of_date(con)
+        manifest = {
+            "snapshot_id": sid,
+            "created_at": datetime.now(UTC).isoformat(timespec="seconds"),
+            "as_of_date": as_of,
+            "tables": row_counts,
+        }
+        (staging / MANIFEST_FILE).write_text(json.dumps(manifest, indent=2) + "\n", encoding="utf-8")
+        os.rename(staging, final)
+    except BaseException:
+        shutil.rmtree(staging, ignore_errors=True)
+        raise
+    write_current(snapshots_dir, sid)
+    removed = prune_snapshots(snapshots_dir, keep)
+    return PublishResult(
+        snapshot_id=sid,
+        path=final,
+        row_counts=row_counts,
+        as_of_date=as_of,
+        seconds=time.perf_counter() - started,
+        removed=removed,
+    )
+
+
+def current_snapshot_dir(settings: Settings | None = None) -> Path | None:
+    """The folder of the live snapshot, or None when nothing was published yet."""
+    snapshots_dir = (settings or get_settings()).snapshots_dir
+    sid = read_current(snapshots_dir)
+    if sid is None:
+        return None
+    path = snapshots_dir / sid
+    return path if path.is_dir() else None
+
+
+def current_snapshot_id(settings: Settings | None = None) -> str | None:
+    """The live snapshot's id (cheap: one small file read), to tell when to reopen."""
+    path = current_snapshot_dir(settings)
+    return path.name if path else None
+
+
+def read_manifest(snapshot_dir: Path) -> dict[str, object]:
+    """The snapshot's manifest.json: id, created_at, as_of_date, rows per table."""
+    return json.loads((snapshot_dir / MANIFEST_FILE).read_text(encoding="utf-8"))
+
+
+def open_snapshot(
+    snapshot_dir: Path | None = None, settings: Settings | None = None
+) -> duckdb.DuckDBPyConnection:
+    """An in-memory DuckDB connection with one view per mart of the snapshot (never the warehouse).
+
+    snapshot_dir: a snapshot folder; default the current one. Raises FileNotFoundError when nothing
+    was published yet (run ``rcm build``). Use one connection per thread; reopen when
+    ``current_snapshot_id()`` changes to see a newer build.
+    """
+    import duckdb
+
+    folder = snapshot_dir or current_snapshot_dir(settings)
+    if folder is None or not folder.is_dir():
+        raise FileNotFoundError("no published snapshot yet: run `rcm build` (or `rcm demo`) first")
+    con = duckdb.connect(":memory:")
+    try:
+        for parquet in sorted(folder.glob("*.parquet")):
+            name = _checked_identifier(parquet.stem)
+            con.execute(
+                f"create view {name} as select * from read_parquet({_sql_path(parquet)})"  # noqa: S608
+            )
+    except BaseException:
+        con.close()
+        raise
+    return con

@@ -1,0 +1,149 @@
+"""Sign-in, the users file, the `rcm users` command, and the Flask-layer guard for pages and for
+direct `_dash-update-component` calls."""
+
+from __future__ import annotations
+
+import stat
+import subprocess
+import sys
+import tomllib
+from pathlib import Path
+from typing import Any
+
+import pytest
+from conftest import PASSWORD, callback_body, login_client
+
+from dashboards.auth import UserError, add_user, ensure_demo_users, load_users, verify_password
+from orchestration.settings import REPO_ROOT
+
+ALL = {"from": None, "to": None, "payer": [], "provider": [], "location": []}
+OVERVIEW_CALL = callback_body(
+    [("overview-month", "children"), ("overview-tiles", "children"), ("overview-waterfall", "figure")],
+    [("overview-filters", "data", ALL)],
+)
+WORK_LIST_CALL = callback_body(
+    [("work-list-grid", "rowData"), ("work-list-count", "children")],
+    [
+        ("work-list-filters", "data", ALL),
+        ("work-list-root-cause", "value", None),
+        ("work-list-biller", "value", None),
+        ("work-list-min-age", "value", None),
+        ("work-list-min-balance", "value", None),
+    ],
+)
+
+
+def router_call(pathname: str) -> dict[str, Any]:
+    return callback_body(
+        [("_pages_content", "children"), ("_pages_store", "data")],
+        [("_pages_location", "pathname", pathname), ("_pages_location", "search", "")],
+    )
+
+
+def test_users_file_holds_hashes_only(tmp_path: Path) -> None:
+    path = tmp_path / "users.toml"
+    add_user("alice", "manager", "a-long-password", path=path)
+    text = path.read_text()
+    assert "a-long-password" not in text
+    assert tomllib.loads(text)["users"]["alice"]["role"] == "manager"
+    assert stat.S_IMODE(path.stat().st_mode) == 0o600
+    assert verify_password("alice", "a-long-password", path=path) is not None
+    assert verify_password("alice", "wrong-password", path=path) is None
+    assert verify_password("nobody", "a-long-password", path=path) is None
+    with pytest.raises(UserError):
+        add_user("alice", "manager", "another-password", path=path)
+    with pytest.raises(UserError):
+        add_user("Bad Name", "manager", "a-long-password", path=path)
+    with pytest.raises(UserError):
+        add_user("bob", "admin", "a-long-password", path=path)
+    with pytest.raises(UserError):
+        add_user("bob", "biller", "short", path=path)
+
+
+def test_demo_users_are_created_once(tmp_path: Path) -> None:
+    path = tmp_path / "users.toml"
+    passwords = ensure_demo_users(path)
+    assert passwords is not None and set(passwords) == {"executive", "manager", "biller"}
+    assert {u.role for u in load_users(path).values()} == {"executive", "manager", "biller"}
+    assert verify_password("biller", passwords["biller"], path=path) is not None
+    assert ensure_demo_users(path) is None  # the file exists: nothing changes
+
+
+def test_rcm_users_command(tmp_path: Path) -> None:
+    env = {"RCM_HOME": str(tmp_path), "PATH": "/usr/bin:/bin"}
+    add = subprocess.run(
+        [
+            sys.executable,
+            "-m",
+            "orchestration.cli",
+            "users",
+            "add",
+            "carol",
+            "--role",
+            "biller",
+            "--password-stdin",
+        ],
+        input="carols-password\n",
+        capture_output=True,
+        text=True,
+        cwd=REPO_ROOT,
+        env=env,
+        check=False,
+    )
+    assert add.returncode == 0, add.stderr
+    listing = subprocess.run(
+        [sys.executable, "-m", "orchestration.cli", "users", "list"],
+        capture_output=True,
+        text=True,
+        cwd=REPO_ROOT,
+        env=env,
+        check=True,
+    )
+    assert "carol" in listing.stdout and "biller" in listing.stdout
+    assert verify_password("carol", "carols-password", path=tmp_path / "users.toml") is not None
+
+
+def test_signed_out_requests_get_the_sign_in_page(dash_app: Any) -> None:
+    client = dash_app.server.test_client()
+    response = client.get("/work-list")
+    assert response.status_code == 302 and response.headers["Location"].startswith("/login")
+    page = client.get("/login")
+    assert page.status_code == 200 and 'id="login-form"' in page.get_data(as_text=True)
+    assert client.post("/_dash-update-component", json=OVERVIEW_CALL).status_code == 401
+    assert client.get("/_dash-layout").status_code == 401
+
+
+def test_wrong_password_and_missing_csrf_are_refused(dash_app: Any) -> None:
+    client = dash_app.server.test_client()
+    client.get("/login")
+    response = client.post("/login", data={"csrf": "forged", "username": "manny", "password": PASSWORD})
+    assert response.status_code == 401 and "Wrong user name or password" in response.get_data(as_text=True)
+    with pytest.raises(AssertionError):
+        login_client(dash_app, "manny", "not-the-password")
+
+
+def test_biller_cannot_reach_the_executive_page_or_its_data(dash_app: Any) -> None:
+    client = login_client(dash_app, "bill")
+    assert client.get("/overview").status_code == 403
+    assert client.post("/_dash-update-component", json=OVERVIEW_CALL).status_code == 403
+    assert client.post("/_dash-update-component", json=router_call("/overview")).status_code == 403
+    allowed = client.post("/_dash-update-component", json=WORK_LIST_CALL)
+    assert allowed.status_code == 200
+    assert client.get("/").headers["Location"] == "/work-list"
+
+
+def test_executive_cannot_reach_the_work_list_or_its_data(dash_app: Any) -> None:
+    client = login_client(dash_app, "ella")
+    assert client.get("/work-list").status_code == 403
+    assert client.get("/claim-detail").status_code == 403
+    assert client.post("/_dash-update-component", json=WORK_LIST_CALL).status_code == 403
+    assert client.post("/_dash-update-component", json=router_call("/claim-detail")).status_code == 403
+    response = client.post("/_dash-update-component", json=OVERVIEW_CALL)
+    assert response.status_code == 200 and "November 2024" in response.get_data(as_text=True)
+
+
+def test_unknown_callbacks_are_refused(dash_app: Any) -> None:
+    client = login_client(dash_app, "manny")
+    forged = callback_body([("not-a-component", "children")], [("overview-filters", "data", ALL)])
+    assert client.post("/_dash-update-component", json=forged).status_code == 403
+    assert client.post("/_dash-update-component", data="not json").status_code == 403

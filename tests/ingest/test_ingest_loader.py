@@ -1,0 +1,255 @@
+"""Loader mechanics with a fake reader: ledger, idempotency, versions, quarantine, rollback."""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import os
+from datetime import UTC, datetime
+from decimal import Decimal
+from pathlib import Path
+
+import pytest
+from conftest import dump_raw, query
+
+from orchestration.lib.loader import collect_files, load_files
+from orchestration.lib.raw_checks import CURRENT_FILES_SQL
+
+
+def _write(folder: Path, name: str, text: str, mtime: int | None = None) -> Path:
+    path = folder / name
+    path.write_text(text)
+    if mtime is not None:
+        os.utime(path, (mtime, mtime))
+    return path
+
+
+REMIT = "TX 0001 150.00\nCLP PCN1 100.00\nCLP PCN2 50.00\nTX 0002 20.00\nCLP PCN3 20.00\n"
+
+
+def test_ledger_row_describes_the_file(settings, files, fake) -> None:
+    path = _write(files, "remit_a.835", REMIT, mtime=1_700_000_000)
+    [result] = load_files([path], settings, parser=fake)
+
+    sha = hashlib.sha256(REMIT.encode()).hexdigest()
+    assert result.status == "loaded"
+    assert result.file_id == sha[:16]
+    [row] = query(
+        settings,
+        "select file_id, file_sha256, file_name, source_path, stored_path, size_bytes, file_kind, received_at, "
+        "status, reasons, supersedes_file_id, version_number, row_counts, money_totals from raw.load_ledger",
+    )
+    assert row[:3] == (sha[:16], sha, "remit_a.835")
+    assert row[3] == str(path.resolve())
+    assert row[4] == str(settings.archive_dir / f"{sha[:16]}__remit_a.835")
+    assert Path(row[4]).read_text() == REMIT
+    assert row[5] == len(REMIT.encode())
+    assert row[6] == "835"
+    assert row[7] == datetime.fromtimestamp(1_700_000_000, UTC).replace(tzinfo=None)
+    assert row[8:12] == ("loaded", None, None, 1)
+    counts = json.loads(row[12])
+    assert (counts["era_transactions"], counts["era_claims"]) == (2, 3)
+    assert json.loads(row[13]) == {"bpr02": "170.00", "clp04": "170.00", "plb": "0.00"}
+    assert query(settings, "select count(*) from raw.load_issues") == [(0,)]
+
+
+def test_loading_the_same_bytes_twice_changes_nothing(settings, files, fake) -> None:
+    first_path = _write(files, "remit_a.835", REMIT)
+    load_files([first_path], settings, parser=fake)
+    before = dump_raw(settings)
+
+    # same bytes, same name and under another name: both duplicates of the first load
+    again = load_files([first_path, _write(files, "copy_of_a.835", REMIT)], settings, parser=fake)
+
+    assert [r.status for r in again] == ["duplicate", "duplicate"]
+    assert all(r.file_id == hashlib.sha256(REMIT.encode()).hexdigest()[:16] for r in again)
+    assert again[1].duplicate_of == "remit_a.835"
+    assert again[0].money_totals == {"bpr02": "170.00", "clp04": "170.00", "plb": "0.00"}
+    assert dump_raw(settings) == before
+    assert query(settings, "select count(*) from raw.load_ledger") == [(1,)]
+
+
+def test_same_name_new_content_is_a_new_version(settings, files, fake) -> None:
+    path = _write(files, "remit_a.835", REMIT)
+    [v1] = load_files([path], settings, parser=fake)
+    corrected = REMIT.replace("TX 0002 20.00\nCLP PCN3 20.00", "TX 0002 25.00\nCLP PCN3 25.00")
+    path.write_text(corrected)
+    [v2] = load_files([path], settings, parser=fake)
+
+    assert (v2.status, v2.version_number, v2.supersedes_file_id) == ("loaded", 2, v1.file_id)
+    ledger = query(
+        settings,
+        "select file_id, version_number, supersedes_file_id from raw.load_ledger order by version_number",
+    )
+    assert ledger == [(v1.file_id, 1, None), (v2.file_id, 2, v1.file_id)]
+    # both versions' rows stay; only v2 is current
+    per_file = query(settings, "select file_id, sum(paid_amount) from raw.era_claims group by 1 order by 2")
+    assert per_file == [(v1.file_id, Decimal("170.00")), (v2.file_id, Decimal("175.00"))]
+    assert query(settings, CURRENT_FILES_SQL) == [(v2.file_id,)]
+
+
+def test_unparseable_file_is_quarantined_with_a_reason(settings, files, fake) -> None:
+    path = _write(files, "mystery.dat", "TX 0001 10.00\nthis is not edi\n")
+    [result] = load_files([path], settings, parser=fake)
+
+    assert result.status == "quarantined"
+    stored = settings.quarantine_dir / f"{result.file_id}__mystery.dat"
+    assert result.stored_path == str(stored)
+    assert stored.read_text() == path.read_text()
+    reason = (settings.quarantine_dir / f"{result.file_id}__mystery.dat.reason.txt").read_text()
+    assert "file: mystery.dat" in reason
+    assert "NOT_X12 at segment 2" in reason
+    assert "not X12: 'this is not edi'" in reason
+    assert query(settings, "select status, version_number, supersedes_file_id from raw.load_ledger") == [
+        ("quarantined", 1, None)
+    ]
+    assert query(settings, "select severity, issue_code, segment_position from raw.load_issues") == [
+        ("error", "NOT_X12", 2)
+    ]
+    assert query(settings, "select count(*) from raw.era_transactions") == [(0,)]
+    assert not any(settings.archive_dir.iterdir())
+
+
+def test_empty_file_is_quarantined(settings, files, fake) -> None:
+    [result] = load_files([_write(files, "empty.835", "  \n")], settings, parser=fake)
+    assert (result.status, result.issue_counts) == ("quarantined", {"EMPTY_FILE": 1})
+
+
+def test_one_bad_transaction_among_good_ones(settings, files, fake) -> None:
+    text = "TX 0001 150.00\nCLP PCN1 150.00\nBADTX 0002\nTX 0003 30.00\nCLP PCN3 30.00\n"
+    [result] = load_files([_write(files, "remit_b.835", text)], settings, parser=fake)
+
+    assert result.status == "loaded_with_warnings"
+    assert (result.transactions_loaded, result.transactions_rejected) == (2, 1)
+    assert query(settings, "select transaction_control_number from raw.era_transactions order by 1") == [
+        ("0001",),
+        ("0003",),
+    ]
+    assert query(
+        settings,
+        "select severity, issue_code, segment_position, transaction_control_number from raw.load_issues",
+    ) == [("error", "BAD_ELEMENT", 3, "0002")]
+    assert result.stored_path.startswith(str(settings.archive_dir))
+
+
+def test_failure_inside_the_insert_rolls_the_whole_file_back(settings, files, fake) -> None:
+    # era_transactions inserts first, then the NOT NULL claim_position of era_claims fails
+    bad = _write(files, "remit_bad.835", "TX 0001 10.00\nCLP PCN1 10.00\nNULLCLAIM\n")
+    good = _write(files, "remit_good.835", "TX 0009 5.00\nCLP PCN9 5.00\n")
+    results = load_files([bad, good], settings, parser=fake)
+
+    assert [r.status for r in results] == ["quarantined", "loaded"]
+    assert list(results[0].issue_counts) == ["LOAD_FAILED"]
+    bad_id = results[0].file_id
+    for table in ("era_transactions", "era_claims"):
+        assert query(settings, f"select count(*) from raw.{table} where file_id = ?", [bad_id]) == [(0,)]
+    assert query(settings, "select transaction_control_number from raw.era_transactions") == [("0009",)]
+    assert query(settings, "select file_name, status from raw.load_ledger order by 1") == [
+        ("remit_bad.835", "quarantined"),
+        ("remit_good.835", "loaded"),
+    ]
+    assert not (settings.archive_dir / f"{bad_id}__remit_bad.835").exists()
+    reason = (settings.quarantine_dir / f"{bad_id}__remit_bad.835.reason.txt").read_text()
+    assert "LOAD_FAILED" in reason and "rolled back" in reason
+
+
+def test_injected_failure_before_commit_leaves_nothing_visible(settings, files, fake) -> None:
+    def explode(con, result) -> None:
+        # inside the transaction every row is there...
+        assert con.execute("select count(*) from raw.era_claims").fetchone() == (2,)
+        raise RuntimeError("disk on fire")
+
+    [result] = load_files(
+        [_write(files, "remit_c.835", "TX 1 3.00\nCLP A 1.00\nCLP B 2.00\n")],
+        settings,
+        parser=fake,
+        before_commit=explode,
+    )
+
+    # ...and after the rollback none of them is
+    assert result.status == "quarantined"
+    assert "disk on fire" in result.reasons[0]
+    assert query(settings, "select count(*) from raw.era_claims") == [(0,)]
+    assert query(settings, "select count(*) from raw.era_transactions") == [(0,)]
+    assert query(settings, "select status from raw.load_ledger") == [("quarantined",)]
+
+
+def test_reader_crash_quarantines_only_that_file(settings, files) -> None:
+    def crashing(data: bytes, file_id: str, file_name: str):
+        raise ValueError("reader bug")
+
+    [result] = load_files([_write(files, "x.835", "TX 1 1.00\n")], settings, parser=crashing)
+    assert result.status == "quarantined"
+    assert result.reasons == ["READ_FAILED: x.835: the reader failed: ValueError: reader bug"]
+
+
+def test_collect_files_walks_folders_and_skips_partial_copies(tmp_path: Path) -> None:
+    (tmp_path / "a" / "b").mkdir(parents=True)
+    for name in ("a/one.835", "a/b/two.837", "a/.hidden.835", "a/b/three.835.part", "a/four.tmp"):
+        (tmp_path / name).write_text("x")
+    found = collect_files([tmp_path / "a", tmp_path / "a" / "one.835"])
+    assert [p.relative_to(tmp_path).as_posix() for p in found] == ["a/b/two.837", "a/one.835"]
+
+
+def test_money_totals_are_exact_decimals(settings, files, fake) -> None:
+    text = "TX 1 0.10\nCLP A 0.10\nTX 2 0.20\nCLP B 0.20\nTX 3 99999999.99\nCLP C 99999999.99\n"
+    [result] = load_files([_write(files, "cents.835", text)], settings, parser=fake)
+    assert result.money_totals["bpr02"] == "100000000.29"
+    assert query(settings, "select sum(total_paid_amount) from raw.era_transactions") == [
+        (Decimal("100000000.29"),)
+    ]
+
+
+@pytest.mark.parametrize("name", ["claims_2024.csv", "notes.txt"])
+def test_unknown_kind_falls_to_the_x12_reader_only_for_non_csv_names(settings, files, fake, name) -> None:
+    path = _write(files, name, "TX 1 1.00\n")
+    [result] = load_files([path], settings, parser=fake, csv_validator=lambda kind, frame: None)
+    if name.endswith(".csv"):
+        # a known CSV kind: read as CSV; this header lacks every required column
+        assert (result.status, result.file_kind) == ("quarantined", "csv_claims")
+        assert list(result.issue_counts) == ["CSV_HEADER"]
+    else:
+        assert (result.status, result.file_kind) == ("loaded", "835")
+
+
+def test_inbox_files_unchanged_since_their_load_are_not_read_again(settings, fake) -> None:
+    from orchestration.lib.loader import load_inbox
+
+    calls: list[str] = []
+
+    def counting(data: bytes, file_id: str, file_name: str):
+        calls.append(file_name)
+        return fake(data, file_id, file_name)
+
+    path = _write(settings.inbox_dir, "remit_a.835", REMIT, mtime=1_700_000_000)
+    _write(settings.inbox_dir, "remit_b.835", "TX 0005 5.00\nCLP PCN5 5.00\n", mtime=1_700_000_000)
+    first = load_inbox(settings, parser=counting)
+    second = load_inbox(settings, parser=counting)
+    assert calls == ["remit_a.835", "remit_b.835"]
+    assert [r.status for r in first] == ["loaded", "loaded"]
+    assert [(r.status, r.file_id, r.money_totals) for r in second] == [
+        ("duplicate", r.file_id, r.money_totals) for r in first
+    ]
+    # new content under the same name (and a new mtime) is read and becomes version 2
+    _write(settings.inbox_dir, "remit_a.835", REMIT + "TX 0003 1.00\n", mtime=1_700_000_100)
+    third = load_inbox(settings, parser=counting)
+    assert calls[2:] == ["remit_a.835"]
+    assert [(r.status, r.version_number) for r in third] == [("loaded", 2), ("duplicate", 1)]
+    assert path.exists()  # the inbox keeps its files
+
+
+def test_one_call_with_the_same_bytes_twice_and_two_versions_of_a_name(settings, files, fake) -> None:
+    (files / "day1").mkdir()
+    (files / "day2").mkdir()
+    first = _write(files / "day1", "remit_x.835", REMIT)
+    same = _write(files / "day1", "remit_x_copy.835", REMIT)
+    second = _write(files / "day2", "remit_x.835", "TX 0009 9.00\nCLP PCN9 9.00\n")
+    results = load_files([first, same, second], settings, parser=fake)
+
+    assert [(r.status, r.version_number, r.supersedes_file_id) for r in results] == [
+        ("loaded", 1, None),
+        ("duplicate", 1, None),
+        ("loaded", 2, results[0].file_id),
+    ]
+    assert query(settings, "select count(*) from raw.load_ledger") == [(2,)]
+    assert query(settings, "select count(*) from raw.era_claims") == [(4,)]

@@ -1,0 +1,167 @@
+"""The loader with the real X12 reader on synthetic 835/837P files whose figures the test knows."""
+
+from __future__ import annotations
+
+import json
+from decimal import Decimal as D
+
+from conftest import dump_raw, query
+from x12_fixtures import Claim, Claim837, Line, Remit, balanced_claim, claims_837p, remit_835
+
+import orchestration.lib.loader as loader
+from orchestration.lib.loader import load_files
+from orchestration.settings import get_settings
+
+GOOD_1 = Remit(
+    "0001",
+    D("150.00"),  # = Σ CLP04 160.00 − Σ PLB 10.00
+    [balanced_claim("PCN1", "200.00", "100.00", "20.00"), balanced_claim("PCN2", "80.00", "60.00")],
+    plb=[("L6", D("-5.00")), ("WO", D("15.00"))],
+)
+BAD = Remit(
+    "0002", D("10.00"), [Claim("PCN3", "1", D("10.00"), D("10.00"), D("0"), [], bad_paid_text="1O.00")]
+)
+GOOD_3 = Remit("0003", D("45.50"), [balanced_claim("PCN4", "100.00", "45.50")])
+
+
+def test_835_with_one_bad_transaction_set(settings, files) -> None:
+    path = files / "remit_20240315.835"
+    path.write_text(remit_835([GOOD_1, BAD, GOOD_3]))
+    [result] = load_files([path], settings)
+
+    assert (result.status, result.file_kind) == ("loaded_with_warnings", "835")
+    assert (result.transactions_loaded, result.transactions_rejected) == (2, 1)
+    assert query(settings, "select transaction_control_number from raw.era_transactions order by 1") == [
+        ("0001",),
+        ("0003",),
+    ]
+    [(severity, code, position, tcn, message)] = query(
+        settings,
+        "select severity, issue_code, segment_position, transaction_control_number, message from raw.load_issues",
+    )
+    assert (severity, code, tcn) == ("error", "BAD_ELEMENT", "0002")
+    assert "remit_20240315.835" in message and "1O.00" in message
+    # the CLP of the bad set is the 45th segment of the file (ISA counts as 1)
+    assert position == 45
+    assert query(settings, "select patient_control_number from raw.era_claims order by 1") == [
+        ("PCN1",),
+        ("PCN2",),
+        ("PCN4",),
+    ]
+
+
+def test_money_sums_per_file_equal_the_files_own_figures(settings, files) -> None:
+    remit_path = files / "remit_a.835"
+    remit_path.write_text(remit_835([GOOD_1, GOOD_3]))
+    claims = [
+        Claim837("C1", [("99213", D("100.00")), ("85025", D("25.50"))]),
+        Claim837("C2", [("99214", D("150.25"))]),
+    ]
+    claims_path = files / "claims_a.837"
+    claims_path.write_text(claims_837p(claims))
+    remit, submitted = load_files([remit_path, claims_path], settings)
+
+    expected_835 = {
+        "bpr02": str(GOOD_1.paid + GOOD_3.paid),  # 195.50
+        "clp04": str(sum(c.paid for r in (GOOD_1, GOOD_3) for c in r.claims)),  # 205.50
+        "plb": str(sum(amount for _reason, amount in GOOD_1.plb)),  # 10.00
+    }
+    assert expected_835 == {"bpr02": "195.50", "clp04": "205.50", "plb": "10.00"}
+    assert (remit.status, remit.money_totals) == ("loaded", expected_835)
+    assert (submitted.status, submitted.file_kind, submitted.money_totals) == (
+        "loaded",
+        "837P",
+        {"clm02": "275.75"},
+    )
+    ledger = dict(query(settings, "select file_name, money_totals from raw.load_ledger"))
+    assert json.loads(ledger["remit_a.835"]) == expected_835
+    assert json.loads(ledger["claims_a.837"]) == {"clm02": "275.75"}
+    # the rows in the warehouse add up to the same figures
+    assert query(
+        settings,
+        "select (select sum(total_paid_amount) from raw.era_transactions), "
+        "(select sum(paid_amount) from raw.era_claims), "
+        "(select sum(adjustment_amount) from raw.era_provider_adjustments), "
+        "(select sum(total_charge_amount) from raw.x837_claims), "
+        "(select sum(charge_amount) from raw.x837_service_lines)",
+    ) == [(D("195.50"), D("205.50"), D("10.00"), D("275.75"), D("275.75"))]
+    assert remit.summary()["claims"] == 3 and remit.summary()["service_lines"] == 3
+    assert remit.balancing_violations == 0
+    assert query(settings, "select count(*) from raw.era_transactions where is_balanced") == [(2,)]
+
+
+def test_unbalanced_transaction_loads_flagged(settings, files) -> None:
+    unbalanced = Remit("0007", D("99.00"), [balanced_claim("PCN7", "120.00", "100.00")])  # BPR02 ≠ 100.00
+    path = files / "remit_unbalanced.835"
+    path.write_text(remit_835([unbalanced]))
+    [result] = load_files([path], settings)
+    assert result.status == "loaded_with_warnings"
+    assert result.issue_counts == {"UNBALANCED_TRANSACTION": 1}
+    assert result.balancing_violations == 1
+    assert query(settings, "select is_balanced, balance_difference_amount from raw.era_transactions") == [
+        (False, D("-1.00"))
+    ]
+
+
+def test_truncated_835_is_quarantined_with_file_segment_and_reason(settings, files) -> None:
+    text = remit_835([GOOD_3])
+    cut = text[: text.index("~SE*")]  # ends inside the transaction set: no SE, GE, IEA
+    path = files / "remit_cut.835"
+    path.write_text(cut)
+    [result] = load_files([path], settings)
+
+    assert result.status == "quarantined"
+    reason = (settings.quarantine_dir / f"{result.file_id}__remit_cut.835.reason.txt").read_text()
+    last_segment = cut.count("~") + 1
+    assert "file: remit_cut.835" in reason
+    assert f"TRUNCATED at segment {last_segment}" in reason
+    assert "no SE" in reason
+    assert (settings.quarantine_dir / f"{result.file_id}__remit_cut.835").read_text() == cut
+
+
+def test_not_x12_text_is_quarantined(settings, files) -> None:
+    path = files / "letter.txt"
+    path.write_text("Dear billing office, please find our remittance enclosed.\n")
+    [result] = load_files([path], settings)
+    assert (result.status, result.file_kind, list(result.issue_counts)) == (
+        "quarantined",
+        "unknown",
+        ["NOT_X12"],
+    )
+
+
+def test_line_with_missing_adjustment_is_unbalanced(settings, files) -> None:
+    claim = Claim("PCN8", "1", D("100.00"), D("80.00"), D("0"), [Line("99213", D("100.00"), D("80.00"))])
+    path = files / "remit_line.835"
+    path.write_text(remit_835([Remit("0008", D("80.00"), [claim])]))
+    [result] = load_files([path], settings)
+    assert result.issue_counts == {"UNBALANCED_CLAIM": 1, "UNBALANCED_LINE": 1}
+    assert result.balancing_violations == 2
+
+
+def test_parsing_ahead_in_worker_processes_loads_the_same_rows(
+    settings, files, tmp_path, monkeypatch
+) -> None:
+    (files / "remit_1.835").write_text(remit_835([GOOD_1, BAD]))
+    (files / "remit_2.835").write_text(remit_835([GOOD_3], interchange="000000102"))
+    (files / "claims_1.837").write_text(claims_837p([Claim837("C1", [("99213", D("80.00"))])]))
+    (files / "payments.txt").write_text("not edi at all")
+    serial = load_files([files], settings, processes=1)
+
+    monkeypatch.setenv("RCM_HOME", str(tmp_path / "parallel_home"))
+    monkeypatch.setattr(loader, "PARALLEL_MIN_BYTES", 0)
+    parallel_settings = get_settings()
+    parallel = load_files([files], parallel_settings, processes=2)
+
+    # every new X12 candidate (the not-EDI text too: only the reader can tell) went to a worker
+    assert [r.parsed_in_worker for r in parallel] == [True, True, True, True]
+    assert not any(r.parsed_in_worker for r in serial)
+    assert [(r.file_name, r.status, r.money_totals) for r in parallel] == [
+        (r.file_name, r.status, r.money_totals) for r in serial
+    ]
+    # the ledger's stored_path (another home) and parse_seconds (a timing) differ by nature
+    normalize = {"load_ledger": lambda row: row[:4] + row[5:-1]}
+    left, right = dump_raw(settings), dump_raw(parallel_settings)
+    for table in left:
+        fix = normalize.get(table, lambda row: row)
+        assert sorted(map(fix, left[table]), key=repr) == sorted(map(fix, right[table]), key=repr), table

@@ -1,0 +1,110 @@
+"""The Dagster code location loads, and its pieces are wired the way the one-writer rule needs."""
+
+from __future__ import annotations
+
+from dataclasses import replace
+from pathlib import Path
+
+import dagster as dg
+import pytest
+
+from orchestration.defs.raw_assets import RAW_ASSET_KEYS, raw_files
+from orchestration.defs.sensors import inbox_sensor
+from orchestration.lib.csv_extracts import CSV_KINDS
+from orchestration.lib.dagster_home import (
+    dagster_instance,
+    dagster_yaml_text,
+    ensure_dagster_home,
+    release_stale_warehouse_slots,
+)
+from orchestration.lib.raw_schema import TABLES
+from orchestration.lib.warehouse import WAREHOUSE_POOL
+from orchestration.settings import get_settings
+
+
+@pytest.fixture(scope="module")
+def defs() -> dg.Definitions:
+    """The whole code location; the dbt assets need dbt's manifest, parsed first when stale."""
+    from orchestration.commands.build import prepare_dbt_project
+
+    prepare_dbt_project()
+    from orchestration.definitions import defs as code_location
+
+    return code_location
+
+
+def test_definitions_load(defs) -> None:
+    dg.Definitions.validate_loadable(defs)
+    ingest = defs.resolve_job_def("ingest_job")
+    build = defs.resolve_job_def("build_job")
+    assert ingest.tags["rcm/writer"] == "warehouse" and build.tags["rcm/writer"] == "warehouse"
+    assert defs.resolve_schedule_def("daily_build_schedule").job_name == "build_job"
+    assert defs.resolve_sensor_def("inbox_sensor").job_name == "ingest_job"
+
+
+def test_raw_assets_cover_every_raw_table_in_the_warehouse_pool(defs) -> None:
+    assert set(raw_files.keys) == {dg.AssetKey(["raw", table]) for table in TABLES}
+    assert raw_files.op.pool == WAREHOUSE_POOL
+    check_keys = {(key.asset_key, key.name) for key in defs.resolve_asset_graph().asset_check_keys}
+    expected = {(RAW_ASSET_KEYS[spec.table], f"gx_{kind}_suite") for kind, spec in CSV_KINDS.items()}
+    expected |= {
+        (RAW_ASSET_KEYS["era_transactions"], "balanced_835_transactions"),
+        (RAW_ASSET_KEYS["load_ledger"], "no_files_quarantined_in_run"),
+    }
+    assert expected <= check_keys
+
+
+def test_build_job_is_dbt_and_publish_whichever_exist(defs) -> None:
+    import importlib
+    from importlib.util import find_spec
+
+    expected: set[dg.AssetKey] = set()
+    if find_spec("orchestration.defs.dbt_assets") is not None:
+        expected |= set(importlib.import_module("orchestration.defs.dbt_assets").rcm_dbt_assets.keys)
+    if find_spec("orchestration.defs.publish") is not None:
+        expected |= set(importlib.import_module("orchestration.defs.publish").publish_snapshot.keys)
+    assert set(defs.resolve_job_def("build_job").asset_layer.selected_asset_keys) == expected
+    assert not expected & set(RAW_ASSET_KEYS.values())
+
+
+def test_instance_config_limits_the_warehouse_pool_to_one(tmp_path: Path) -> None:
+    settings = replace(get_settings(), home=tmp_path)
+    home = ensure_dagster_home(settings)
+    assert (home / "dagster.yaml").read_text() == dagster_yaml_text()
+    with dagster_instance(settings) as instance:
+        pool_config = instance.get_concurrency_config().pool_config
+        assert pool_config.default_pool_limit == 1
+        assert pool_config.pool_granularity.value == "op"
+        limits = instance.get_concurrency_config().run_queue_config.tag_concurrency_limits
+        assert limits == [{"key": "rcm/writer", "value": "warehouse", "limit": 1}]
+        # a slot claimed by a run that no longer exists is stale and gets released
+        storage = instance.event_log_storage
+        storage.initialize_concurrency_limit_to_default(WAREHOUSE_POOL)
+        claim = storage.claim_concurrency_slot(WAREHOUSE_POOL, "gone-run-id", "raw_files")
+        assert claim.is_claimed
+        assert release_stale_warehouse_slots(instance) == ["gone-run-id"]
+        assert storage.get_concurrency_info(WAREHOUSE_POOL).claimed_slots == []
+    # a config the user took over (first line removed) is left alone
+    (home / "dagster.yaml").write_text("telemetry:\n  enabled: false\n")
+    ensure_dagster_home(settings)
+    assert (home / "dagster.yaml").read_text() == "telemetry:\n  enabled: false\n"
+
+
+def test_inbox_sensor_requests_a_run_when_the_inbox_changes(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setenv("RCM_HOME", str(tmp_path))
+    inbox = get_settings().inbox_dir
+    inbox.mkdir(parents=True)
+    assert isinstance(inbox_sensor(dg.build_sensor_context()), dg.SkipReason)
+
+    (inbox / "remit.835").write_text("ISA*")
+    (inbox / ".in-progress.835").write_text("ISA*")
+    result = inbox_sensor(dg.build_sensor_context())
+    assert len(result.run_requests) == 1 and result.run_requests[0].tags["rcm/inbox_files"] == "1"
+    again = inbox_sensor(dg.build_sensor_context(cursor=result.cursor))
+    assert isinstance(again, dg.SkipReason)
+
+    (inbox / "claims.837").write_text("ISA*")
+    changed = inbox_sensor(dg.build_sensor_context(cursor=result.cursor))
+    assert changed.run_requests[0].tags["rcm/inbox_files"] == "2" and changed.cursor != result.cursor

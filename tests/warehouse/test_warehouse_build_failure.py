@@ -1,0 +1,47 @@
+"""`rcm build` with a failing error-severity dbt test: exit code 1, the failure named, nothing
+downstream built, and the last good snapshot still current."""
+
+from __future__ import annotations
+
+import argparse
+import shutil
+from pathlib import Path
+
+import duckdb
+import pytest
+from warehouse_support import BuiltWarehouse
+
+from orchestration.commands import build
+from orchestration.lib import publish
+from orchestration.settings import get_settings
+
+
+def test_failing_test_fails_the_build_and_keeps_the_snapshot(
+    synthetic_home: BuiltWarehouse,
+    tmp_path: Path,
+    monkeypatch: pytest.MonkeyPatch,
+    capsys: pytest.CaptureFixture[str],
+) -> None:
+    home = tmp_path / "home"
+    shutil.copytree(
+        synthetic_home.settings.home, home, ignore=shutil.ignore_patterns("*.lock", "dagster_home")
+    )
+    monkeypatch.setenv("RCM_HOME", str(home))
+    monkeypatch.setenv("RCM_LOG_LEVEL", "WARNING")
+    settings = get_settings()
+    good = publish.read_current(settings.snapshots_dir)
+    before = publish.list_snapshots(settings.snapshots_dir)
+    assert good in before
+    with duckdb.connect(str(settings.warehouse_path)) as con:
+        # The same CAS triplet twice: the staging key test (error severity) must stop the build.
+        con.execute("insert into raw.era_adjustments select * from raw.era_adjustments limit 1")
+
+    code = build.run(argparse.Namespace(as_of=None, reparse=False))
+
+    out = capsys.readouterr().out
+    assert code == 1
+    assert "build FAILED" in out
+    assert "unique_combination_of_columns_stg_raw__era_adjustments" in out
+    assert "snapshot: not published (the last good snapshot stays current)" in out
+    assert publish.read_current(settings.snapshots_dir) == good
+    assert publish.list_snapshots(settings.snapshots_dir) == before

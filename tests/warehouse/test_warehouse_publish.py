@@ -1,0 +1,151 @@
+"""Snapshot publishing: atomic CURRENT, last three kept, failures leave the last good snapshot, and
+readers querying in a loop see zero errors while a rebuild and a republish run."""
+
+from __future__ import annotations
+
+import threading
+from decimal import Decimal
+from pathlib import Path
+
+import duckdb
+import pytest
+from warehouse_support import BuiltWarehouse, run_dbt
+
+from orchestration.lib import publish
+
+
+def _tiny_warehouse(path: Path, claims: int = 3) -> duckdb.DuckDBPyConnection:
+    con = duckdb.connect(str(path))
+    con.execute("create schema if not exists marts")
+    con.execute(
+        "create or replace table marts.fct_claims as select range::varchar as claim_id,"
+        " cast(range * 10 + 0.25 as decimal(18,2)) as billed_amount, date '2024-03-25' as as_of_date"
+        f" from range({claims})"
+    )
+    con.execute(
+        "create or replace table marts.dim_payers as select 'COM01' as payer_id, 'Bluepeak' as payer_name"
+    )
+    return con
+
+
+TABLES = ("fct_claims", "dim_payers")
+
+
+def test_publish_then_open(tmp_path: Path) -> None:
+    con = _tiny_warehouse(tmp_path / "w.duckdb")
+    snapshots = tmp_path / "snapshots"
+    result = publish.publish_snapshot(con, snapshots, tables=TABLES)
+    assert result.row_counts == {"fct_claims": 3, "dim_payers": 1}
+    assert result.as_of_date == "2024-03-25"
+    assert publish.read_current(snapshots) == result.snapshot_id
+    assert sorted(p.name for p in result.path.iterdir()) == [
+        "dim_payers.parquet",
+        "fct_claims.parquet",
+        "manifest.json",
+    ]
+    assert publish.read_manifest(result.path)["tables"] == {"fct_claims": 3, "dim_payers": 1}
+    reader = publish.open_snapshot(result.path)
+    try:
+        assert reader.execute("select sum(billed_amount) from fct_claims").fetchone() == (Decimal("30.75"),)
+        assert reader.execute("select typeof(billed_amount) from fct_claims limit 1").fetchone() == (
+            "DECIMAL(18,2)",
+        )
+        assert reader.execute("select payer_name from dim_payers").fetchall() == [("Bluepeak",)]
+    finally:
+        reader.close()
+    assert not list(snapshots.glob(".*"))  # no temp files or folders left behind
+
+
+def test_keeps_the_last_three_and_current_is_newest(tmp_path: Path) -> None:
+    con = _tiny_warehouse(tmp_path / "w.duckdb")
+    snapshots = tmp_path / "snapshots"
+    ids = [publish.publish_snapshot(con, snapshots, tables=TABLES).snapshot_id for _ in range(5)]
+    assert ids == sorted(ids) and len(set(ids)) == 5
+    assert publish.list_snapshots(snapshots) == ids[-3:]
+    assert publish.read_current(snapshots) == ids[-1]
+
+
+def test_failed_publish_keeps_the_last_good_snapshot(tmp_path: Path) -> None:
+    con = _tiny_warehouse(tmp_path / "w.duckdb")
+    snapshots = tmp_path / "snapshots"
+    good = publish.publish_snapshot(con, snapshots, tables=TABLES)
+    with pytest.raises(duckdb.CatalogException):
+        publish.publish_snapshot(con, snapshots, tables=(*TABLES, "mart_that_does_not_exist"))
+    assert publish.read_current(snapshots) == good.snapshot_id
+    assert publish.list_snapshots(snapshots) == [good.snapshot_id]
+    assert not list(snapshots.glob(".*"))
+
+
+def test_nothing_published_yet(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("RCM_HOME", str(tmp_path))
+    assert publish.current_snapshot_dir() is None
+    assert publish.current_snapshot_id() is None
+    with pytest.raises(FileNotFoundError, match="rcm build"):
+        publish.open_snapshot()
+
+
+def test_rejects_names_that_are_not_plain_tables(tmp_path: Path) -> None:
+    con = _tiny_warehouse(tmp_path / "w.duckdb")
+    with pytest.raises(ValueError, match="plain table name"):
+        publish.publish_snapshot(con, tmp_path / "s", tables=("fct_claims; drop table x",))
+
+
+def test_every_contract_mart_is_published(synthetic_home: BuiltWarehouse) -> None:
+    folder = publish.current_snapshot_dir(synthetic_home.settings)
+    assert folder is not None and folder.name == synthetic_home.summary.snapshot_id
+    assert sorted(p.stem for p in folder.glob("*.parquet")) == sorted(publish.MART_TABLES)
+    reader = publish.open_snapshot(settings=synthetic_home.settings)
+    try:
+        assert reader.execute("select count(*), sum(billed_amount) from fct_claims").fetchone() == (
+            9,
+            Decimal("2005.00"),
+        )
+    finally:
+        reader.close()
+
+
+def test_readers_see_no_errors_while_rebuilding_and_republishing(
+    synthetic_home: BuiltWarehouse, tmp_path: Path
+) -> None:
+    settings = synthetic_home.settings
+    stop = threading.Event()
+    errors: list[BaseException] = []
+    seen: set[str] = set()
+    queries = [0]
+
+    def reader() -> None:
+        while not stop.is_set():
+            try:
+                con = publish.open_snapshot(settings=settings)
+                try:
+                    count, billed = con.execute(
+                        "select count(*), sum(billed_amount) from fct_claims"
+                    ).fetchone()
+                    balance = con.execute(
+                        "select sum(balance_amount) from mart_ar_aging_daily where as_of_date = date '2024-03-25'"
+                    ).fetchone()[0]
+                    assert (count, billed, balance) == (9, Decimal("2005.00"), Decimal("585.00"))
+                    seen.add(publish.current_snapshot_id(settings) or "")
+                    queries[0] += 1
+                finally:
+                    con.close()
+            except BaseException as error:  # collected and asserted on below
+                errors.append(error)
+
+    threads = [threading.Thread(target=reader) for _ in range(3)]
+    for thread in threads:
+        thread.start()
+    try:
+        rebuilt = run_dbt(["run", "--select", "mart_work_list"], settings.warehouse_path, tmp_path / "target")
+        assert rebuilt.returncode == 0, rebuilt.stdout[-2000:]
+        for _ in range(2):
+            with duckdb.connect(str(settings.warehouse_path), read_only=True) as con:
+                publish.publish_snapshot(con, settings.snapshots_dir)
+    finally:
+        stop.set()
+        for thread in threads:
+            thread.join(timeout=60)
+    assert errors == []
+    assert queries[0] > 10
+    assert len(seen) >= 2
+    assert len(publish.list_snapshots(settings.snapshots_dir)) == 3

@@ -1,0 +1,64 @@
+"""The benchmark's fixture builder writes valid, balanced 835s; the parallel helper returns exactly what
+the single-process reader returns. (No test asserts a speed.)"""
+
+from __future__ import annotations
+
+from decimal import Decimal
+from pathlib import Path
+
+from orchestration.bench.x12 import build_835, measure_x12, write_835_set
+from orchestration.lib.x12 import parse_file, parse_files_parallel, parse_x12, to_arrow
+
+
+def test_built_835_is_valid_balanced_and_varied() -> None:
+    data = build_835(60_000, seed=3, claims_per_transaction=40)
+    assert 60_000 <= len(data) < 64_000
+    assert build_835(60_000, seed=3, claims_per_transaction=40) == data  # deterministic per seed
+    result = parse_x12(data, "bench", "bench.835")
+    assert result.issues == []
+    assert result.transactions_loaded >= 2 and result.transactions_rejected == 0
+    claims = result.tables["era_claims"]
+    assert {row[4] for row in claims} >= {"1", "4", "22"}  # paid, denied and reversed claims
+    assert len({row[9] for row in result.tables["era_adjustments"]}) > 20  # varied amounts
+    for transaction in result.tables["era_transactions"]:
+        assert transaction[9] == transaction[24] - transaction[25] >= 0  # BPR02 = ΣCLP04 − ΣPLB
+    random_amounts = parse_x12(build_835(30_000, seed=4, amounts="random"), "bench", "bench.835")
+    assert random_amounts.issues == []
+
+
+def test_parallel_results_equal_single_process_results(tmp_path: Path) -> None:
+    paths = write_835_set(tmp_path, 90_000, 30_000, seed=11)
+    assert len(paths) == 3
+    single = [parse_file(path) for path in paths]
+    assert [result.tables for result in parse_files_parallel(paths, processes=2)] == [
+        r.tables for r in single
+    ]
+    as_arrow = parse_files_parallel(paths, processes=2, arrow=True)
+    for fast, slow in zip(as_arrow, single, strict=True):
+        assert fast.tables == {}
+        assert (fast.file_id, fast.issues, fast.transactions_loaded) == (
+            slow.file_id,
+            slow.issues,
+            slow.transactions_loaded,
+        )
+        for name, table in to_arrow(slow).items():
+            assert fast.arrow[name].equals(table)
+    paid = sum(
+        (sum(fast.arrow["era_claims"].column("paid_amount").to_pylist(), Decimal(0)) for fast in as_arrow),
+        Decimal(0),
+    )
+    assert paid == sum((row[6] for result in single for row in result.tables["era_claims"]), Decimal(0))
+
+
+def test_measure_reports_every_reader_on_the_same_bytes(tmp_path: Path) -> None:
+    paths = write_835_set(tmp_path, 40_000, 20_000, seed=5)
+    report = measure_x12(paths, pyx12_bytes=5_000, repeat=1)
+    assert report["bytes"] == sum(path.stat().st_size for path in paths)
+    for key in (
+        "ours_1_process_rows_mb_s",
+        "ours_2_processes_arrow_mb_s",
+        "naive_split_mb_s",
+        "peak_rss_mb_parent",
+    ):
+        assert report[key] > 0
+    assert report["pyx12_sample_bytes"] > 0

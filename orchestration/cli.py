@@ -60,6 +60,8 @@ def main(argv: list[str] | None = None) -> int:
         level=settings.log_level,
         format="%(asctime)s %(levelname)s %(name)s: %(message)s",
     )
+    # Dagster prints its run log with its own handler; without this, every line also reaches ours.
+    logging.getLogger("dagster").propagate = False
     # Only the chosen subcommand's module is imported; the others show their one-line help.
     chosen = next((arg for arg in argv if not arg.startswith("-")), None)
     parser = argparse.ArgumentParser(prog="rcm")

@@ -44,6 +44,13 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--keep", action="store_true", help="keep each size's warehouse home")
     parser.add_argument("--skip-peers", action="store_true", help="skip the oxedi/pyx12/split comparison")
     parser.add_argument("--seed", type=int, default=42)
+    parser.add_argument(
+        "--data-dir",
+        type=Path,
+        default=None,
+        help="keep the generated demo data here (data-<claims>-s<seed>/) and reuse it on later runs "
+        "(the generate stage is then reported as reused, not measured)",
+    )
 
 
 def _machine() -> dict:
@@ -101,8 +108,8 @@ def _ingest_rows(stdout: str) -> int:
         if not line.startswith("{"):
             continue
         record = json.loads(line)
-        counts = record.get("row_counts") or {}
-        total += sum(int(v) for v in counts.values()) if counts else 0
+        counts = record.get("rows") or {}
+        total += sum(int(v) for v in counts.values())
     return total
 
 
@@ -120,7 +127,18 @@ def _hold_back_last_day(demo: Path, held: Path) -> str | None:
     return last_day
 
 
-def bench_size(claims: int, workdir: Path, seed: int, skip_peers: bool) -> dict:
+_PUBLISHED = re.compile(r"published snapshot \S+ \(as of [^)]*\) in ([0-9.]+) s")
+
+
+def _generated(data: Path, claims: int, seed: int) -> bool:
+    manifest = data / "manifest.json"
+    if not manifest.exists():
+        return False
+    parameters = json.loads(manifest.read_text()).get("parameters", {})
+    return str(parameters.get("claims")) == str(claims) and str(parameters.get("seed")) == str(seed)
+
+
+def bench_size(claims: int, workdir: Path, seed: int, skip_peers: bool, data_dir: Path | None = None) -> dict:
     home = workdir / f"home-{claims}"
     shutil.rmtree(home, ignore_errors=True)
     home.mkdir(parents=True)
@@ -128,10 +146,17 @@ def bench_size(claims: int, workdir: Path, seed: int, skip_peers: bool) -> dict:
     demo, held = home / "demo", home / "held"
     stages: list[dict] = []
 
-    generated = measure(
-        _rcm("generate", "--out", str(demo), "--claims", str(claims), "--seed", str(seed)), env
-    )
-    stages.append(_stage("generate", generated, _folder_bytes(demo), claims))
+    data = data_dir / f"data-{claims}-s{seed}" if data_dir else demo
+    if data_dir and _generated(data, claims, seed):
+        stages.append({**_stage("generate", Measured(0, 0.0, 0.0, 0.0, "", "")), "reused": str(data)})
+    else:
+        shutil.rmtree(data, ignore_errors=True)
+        generated = measure(
+            _rcm("generate", "--out", str(data), "--claims", str(claims), "--seed", str(seed)), env
+        )
+        stages.append(_stage("generate", generated, _folder_bytes(data), claims))
+    if data != demo:
+        shutil.copytree(data, demo, copy_function=os.link)  # hard links: instant, no extra bytes
     last_day = _hold_back_last_day(demo, held)
 
     for name, folder in (
@@ -144,6 +169,8 @@ def bench_size(claims: int, workdir: Path, seed: int, skip_peers: bool) -> dict:
 
     built = measure(_rcm("build"), env)
     stages.append(_stage("dbt build + publish", built))
+    published = _PUBLISHED.search(built.stdout + built.stderr)
+    stages[-1]["publish_seconds"] = float(published.group(1)) if published else None
 
     result: dict = {"claims": claims, "stages": stages, "held_back_day": last_day}
 
@@ -205,7 +232,21 @@ def scaling(results: list[dict]) -> list[dict]:
                     "exponent": round(slope, 3),
                 }
             )
+        before_total, after_total = _end_to_end(small), _end_to_end(large)
+        if before_total and after_total:
+            rows.append(
+                {
+                    "stage": "load + build + publish",
+                    "from_claims": small["claims"],
+                    "to_claims": large["claims"],
+                    "exponent": round(math.log(after_total / before_total) / math.log(size_ratio), 3),
+                }
+            )
     return rows
+
+
+def _end_to_end(result: dict) -> float:
+    return sum(stage["wall_seconds"] for stage in result["stages"] if stage["stage"] != "generate")
 
 
 def to_markdown(report: dict) -> str:
@@ -225,7 +266,7 @@ def to_markdown(report: dict) -> str:
                 f"{stage['input_bytes'] / 1e6:.1f} | {stage['rows']:,} | {stage['mb_per_second'] or ''} | "
                 f"{stage['rows_per_second'] or ''} |"
             )
-        end_to_end = sum(s["wall_seconds"] for s in result["stages"] if s["stage"] != "generate")
+        end_to_end = _end_to_end(result)
         peak = max(s["peak_rss_mb"] for s in result["stages"] if s["stage"] != "generate")
         lines.append(
             f"| {result['claims']:,} | **load + build + publish** | **{end_to_end:.1f}** | | "
@@ -269,7 +310,7 @@ def run(args: argparse.Namespace) -> int:
     report: dict = {"machine": _machine(), "results": []}
     for claims in sorted(args.claims):
         print(f"== {claims:,} claims", flush=True)
-        result = bench_size(claims, args.workdir, args.seed, args.skip_peers)
+        result = bench_size(claims, args.workdir, args.seed, args.skip_peers, args.data_dir)
         for stage in result["stages"]:
             print(
                 f"   {stage['stage']:<22} {stage['wall_seconds']:>8.1f} s  "

@@ -41,6 +41,11 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument(
         "--reparse", action="store_true", help="run `dbt parse` even when the manifest looks current"
     )
+    parser.add_argument(
+        "--quiet",
+        action="store_true",
+        help="write dbt's node-by-node output to $RCM_HOME/logs/build_<time>.log; print only the summary",
+    )
 
 
 def dbt_executable() -> Path:
@@ -214,7 +219,19 @@ def run_build(
 def run(args: argparse.Namespace) -> int:
     if args.as_of:
         dt.date.fromisoformat(args.as_of)  # fail fast on a bad date
-    summary = run_build(as_of=args.as_of, reparse=args.reparse)
+    if args.quiet:
+        import contextlib
+
+        settings = get_settings()
+        settings.ensure_dirs()
+        log_dir = settings.home / "logs"
+        log_dir.mkdir(parents=True, exist_ok=True)
+        log_path = log_dir / f"build_{dt.datetime.now(dt.UTC):%Y%m%dT%H%M%SZ}.log"
+        with log_path.open("w", encoding="utf-8") as log, contextlib.redirect_stdout(log):
+            summary = run_build(as_of=args.as_of, reparse=args.reparse)
+        print(f"dbt output: {log_path}")
+    else:
+        summary = run_build(as_of=args.as_of, reparse=args.reparse)
     for line in summary.lines():
         print(line)
     return 0 if summary.success else 1

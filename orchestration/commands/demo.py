@@ -64,13 +64,13 @@ def run(args: argparse.Namespace) -> int:
     print(f"   {time.perf_counter() - started:.1f} s")
 
     started = _step("ingest the demo files (re-loading a file already loaded changes nothing)")
-    code = rcm(["ingest", *[str(demo_dir / folder) for folder in DEMO_FOLDERS]])
+    code = rcm(["ingest", "--summary", *[str(demo_dir / folder) for folder in DEMO_FOLDERS]])
     if code:
         return code
     print(f"   {time.perf_counter() - started:.1f} s")
 
     started = _step("build the warehouse and publish the snapshot")
-    code = rcm(["build"])
+    code = rcm(["build", "--quiet"])
     if code:
         return code
     print(f"   {time.perf_counter() - started:.1f} s")

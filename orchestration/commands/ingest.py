@@ -43,6 +43,11 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
         help="read every non-X12 file as this CSV extract kind (default: from the name prefix, else the header)",
     )
     parser.add_argument(
+        "--summary",
+        action="store_true",
+        help="print totals per file kind and only the files that did not load cleanly (not every file)",
+    )
+    parser.add_argument(
         "--direct",
         action="store_true",
         help="call the loader directly under the writer lock instead of running the Dagster ingest job",
@@ -74,6 +79,49 @@ def format_summary(summary: dict[str, Any]) -> str:
         lines.append(f"  supersedes {summary['supersedes_file_id']}")
     for reason in summary.get("reasons") or []:
         lines.append(f"  - {reason}")
+    return "\n".join(lines)
+
+
+def _clean(summary: dict[str, Any]) -> bool:
+    """Loaded, or a duplicate of a loaded file, with nothing else to say."""
+    others = [r for r in summary.get("reasons") or [] if not str(r).startswith("DUPLICATE_FILE")]
+    return summary["status"] in ("loaded", "duplicate") and not others
+
+
+def format_totals(summaries: list[dict[str, Any]]) -> str:
+    """Totals per file kind, for `--summary`: files by status, records, and the money the files carry."""
+    from decimal import Decimal
+
+    money_fields = ("bpr02_total", "clp04_total", "plb_total", "clm02_total", "csv_amount_total")
+    by_kind: dict[str, dict[str, Any]] = {}
+    for summary in summaries:
+        row = by_kind.setdefault(
+            summary["kind"],
+            {"files": 0, "status": {}, "claims": 0, "service_lines": 0, "violations": 0}
+            | {field: None for field in money_fields},
+        )
+        row["files"] += 1
+        row["status"][summary["status"]] = row["status"].get(summary["status"], 0) + 1
+        row["claims"] += summary.get("claims") or 0
+        row["service_lines"] += summary.get("service_lines") or 0
+        row["violations"] += summary.get("balancing_violations") or 0
+        for field in money_fields:
+            if summary.get(field) is not None:
+                row[field] = (row[field] or Decimal("0")) + Decimal(str(summary[field]))
+    labels = {"bpr02_total": "BPR02", "clp04_total": "CLP04", "plb_total": "PLB", "clm02_total": "CLM02"}
+    lines = []
+    for kind, row in sorted(by_kind.items()):
+        statuses = ", ".join(f"{n} {status}" for status, n in sorted(row["status"].items()))
+        money = "  ".join(
+            f"{labels.get(field, 'CSV amount')} {row[field]:,.2f}"
+            for field in money_fields
+            if row[field] is not None
+        )
+        lines.append(
+            f"  {kind:<21} {row['files']:>6} files ({statuses})  claims {row['claims']:,}  "
+            f"lines {row['service_lines']:,}  balancing violations {row['violations']}"
+            + (f"\n  {'':<28} {money}" if money else "")
+        )
     return "\n".join(lines)
 
 
@@ -143,8 +191,10 @@ def run(args: argparse.Namespace) -> int:
     for summary in summaries:
         if args.json:
             print(json.dumps(summary, sort_keys=True))
-        else:
+        elif not args.summary or not _clean(summary):
             print(format_summary(summary))
+    if args.summary and not args.json:
+        print(format_totals(summaries))
     if not args.json:
         counts: dict[str, int] = {}
         for summary in summaries:

@@ -41,7 +41,17 @@ def test_scaling_exponent_is_the_log_log_slope() -> None:
         {"claims": 100000, "stages": [{"stage": "build", "wall_seconds": 400.0}]},
     ]
     rows = scaling(results)
-    assert [row["exponent"] for row in rows] == [1.0, 1.301]
+    build = [row["exponent"] for row in rows if row["stage"] == "build"]
+    assert build == [1.0, 1.301]
+    # the end-to-end row sums every stage except generate (here only the build)
+    assert [row["exponent"] for row in rows if row["stage"] == "load + build + publish"] == build
+
+
+def test_ingest_rows_sum_the_per_table_counts() -> None:
+    from orchestration.commands.bench import _ingest_rows
+
+    out = '{"rows": {"era_claims": 3, "era_service_lines": 5}}\nnoise\n{"rows": {}}\n'
+    assert _ingest_rows(out) == 8
 
 
 def test_markdown_table_names_machine_and_end_to_end_total() -> None:

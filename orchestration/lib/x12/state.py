@@ -63,7 +63,12 @@ class FileState:
         raw_text: str | None = None,
     ) -> Issue:
         """Build an issue whose message names the file, the segment position and id, and the reason."""
-        where = f"segment {position} {segment_id}" if position is not None else "file"
+        if position is None:
+            where = "file"
+        elif segment_id:
+            where = f"segment {position} {segment_id}"
+        else:
+            where = f"after segment {position}"
         if control_number is not None:
             where += f" (transaction set {control_number})"
         return Issue(

@@ -6,7 +6,7 @@ from typing import Any
 
 from dash import dcc, html
 
-from dashboards.access import PAGES
+from dashboards.access import PAGES, allowed, current_role
 
 
 def page_header(title: str, subtitle: str) -> html.Div:
@@ -75,3 +75,22 @@ def missing_snapshot_layout(reason: str) -> html.Div:
         className="page empty-page",
         id="page-no-snapshot",
     )
+
+
+def page_guard(page_key: str, *, check_snapshot: bool = True) -> html.Div | None:
+    """What a page shows instead of its data: the role's refusal, or the no-snapshot message; None = go on.
+
+    Pages that open the snapshot in their layout anyway pass `check_snapshot=False` and handle
+    `queries.SnapshotMissing` there, so the snapshot is not looked up twice.
+    """
+    from dashboards import queries
+
+    role = current_role()
+    if not allowed(role, page_key):
+        return denied_layout(page_key, role)
+    if check_snapshot:
+        try:
+            queries.current_snapshot_dir()
+        except queries.SnapshotMissing as error:
+            return missing_snapshot_layout(str(error))
+    return None

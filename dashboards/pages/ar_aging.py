@@ -11,7 +11,7 @@ import dash
 from dash import Input, Output, dcc, html
 
 from dashboards import audit, queries
-from dashboards.access import PAGES, allowed, current_role, page_callback
+from dashboards.access import PAGES, page_callback
 from dashboards.components import grids
 from dashboards.components.figures import (
     BUCKET_COLORS,
@@ -25,9 +25,9 @@ from dashboards.components.figures import (
 )
 from dashboards.components.layout import (
     card,
-    denied_layout,
     graph,
     missing_snapshot_layout,
+    page_guard,
     page_header,
     stat_tile,
 )
@@ -61,9 +61,8 @@ LARGEST_COLUMNS = [
 
 
 def layout(**query: Any) -> html.Div:
-    role = current_role()
-    if not allowed(role, KEY):
-        return denied_layout(KEY, role)
+    if (refusal := page_guard(KEY, check_snapshot=False)) is not None:
+        return refusal
     filters = from_mapping(query)
     try:
         with queries.open_snapshot() as snap:

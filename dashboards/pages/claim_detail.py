@@ -14,7 +14,7 @@ import dash
 from dash import Input, Output, dcc, html, no_update
 
 from dashboards import audit, queries
-from dashboards.access import PAGES, allowed, current_role, page_callback
+from dashboards.access import PAGES, page_callback
 from dashboards.components import grids
 from dashboards.components.figures import (
     AMBER,
@@ -31,9 +31,8 @@ from dashboards.components.figures import (
 )
 from dashboards.components.layout import (
     card,
-    denied_layout,
     graph,
-    missing_snapshot_layout,
+    page_guard,
     page_header,
     stat_tile,
 )
@@ -75,13 +74,8 @@ EVENT_COLUMNS = [
 
 
 def layout(**query: Any) -> html.Div:
-    role = current_role()
-    if not allowed(role, KEY):
-        return denied_layout(KEY, role)
-    try:
-        queries.current_snapshot_dir()
-    except queries.SnapshotMissing as error:
-        return missing_snapshot_layout(str(error))
+    if (refusal := page_guard(KEY)) is not None:
+        return refusal
     filters = from_mapping(query)
     return html.Div(
         [

@@ -12,7 +12,7 @@ import dash
 from dash import Input, Output, dcc, html
 
 from dashboards import queries
-from dashboards.access import PAGES, allowed, current_role, page_callback
+from dashboards.access import PAGES, page_callback
 from dashboards.components.figures import (
     AMBER,
     BLUE,
@@ -29,7 +29,12 @@ from dashboards.components.figures import (
     plot_number,
     sparkline,
 )
-from dashboards.components.layout import card, denied_layout, graph, missing_snapshot_layout, page_header
+from dashboards.components.layout import (
+    card,
+    graph,
+    page_guard,
+    page_header,
+)
 from dashboards.filters import GlobalFilters, from_mapping
 from dashboards.formatting import kpi_delta, kpi_value, money, money_short
 
@@ -42,13 +47,8 @@ WATERFALL = f"{KEY}-waterfall"
 
 
 def layout(**query: Any) -> html.Div:
-    role = current_role()
-    if not allowed(role, KEY):
-        return denied_layout(KEY, role)
-    try:
-        queries.current_snapshot_dir()
-    except queries.SnapshotMissing as error:
-        return missing_snapshot_layout(str(error))
+    if (refusal := page_guard(KEY)) is not None:
+        return refusal
     filters = from_mapping(query)
     return html.Div(
         [

@@ -16,9 +16,9 @@ import pyarrow.csv as pa_csv
 from dash import Input, Output, State, dcc, html, no_update
 
 from dashboards import audit, queries
-from dashboards.access import PAGES, allowed, current_role, page_callback
+from dashboards.access import PAGES, page_callback
 from dashboards.components import grids
-from dashboards.components.layout import denied_layout, missing_snapshot_layout, page_header
+from dashboards.components.layout import missing_snapshot_layout, page_guard, page_header
 from dashboards.filters import GlobalFilters, from_mapping
 from dashboards.formatting import count, countdown, money, root_cause_label, status_label
 from dashboards.ids import CLAIM_STORE, URL
@@ -67,9 +67,8 @@ EXPORT_COLUMNS = list(queries.WORK_LIST_COLUMNS)
 
 
 def layout(**query: Any) -> html.Div:
-    role = current_role()
-    if not allowed(role, KEY):
-        return denied_layout(KEY, role)
+    if (refusal := page_guard(KEY, check_snapshot=False)) is not None:
+        return refusal
     filters = from_mapping(query)
     try:
         with queries.open_snapshot() as snap:

@@ -7,6 +7,7 @@ Every function takes the writer lock while it has the warehouse open (see ``ware
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -40,51 +41,93 @@ class CsvSuiteCheck:
 
 
 def csv_suite_check(
-    kind: str, settings: Settings | None = None, *, purpose: str = "gx check"
+    kind: str,
+    settings: Settings | None = None,
+    *,
+    purpose: str = "gx check",
+    file_ids: Sequence[str] | None = None,
 ) -> CsvSuiteCheck:
-    """Run the ``kind`` suite over the current rows of its raw table, read back as text.
+    """Run the ``kind`` suite over current rows of its raw table, read back as text.
 
-    Across files, not only within one: an id repeated in two different current files fails the
-    uniqueness expectation here even though each file passed alone (a double-counted payment).
+    ``file_ids`` narrows the suite to those files' rows (the files one ingest run just loaded: the
+    older rows passed the same suite when they came in); ``None`` validates every current row. Either
+    way, uniqueness is also checked across files, over every current row, in SQL: an id repeated in two
+    different current files fails it even though each file passed alone (a double-counted payment).
     """
-    from expectations.runner import validate_frame
-
     settings = settings or get_settings()
     spec = CSV_KINDS[kind]
     casts = ", ".join(f"cast({column} as varchar) as {column}" for column in spec.columns)
+    scope = f"file_id in ({CURRENT_FILES_SQL})"
+    parameters: list[Any] = []
+    if file_ids is not None:
+        scope += " and file_id in (select unnest(cast(? as varchar[])))"
+        parameters = [list(file_ids)]
+    frame = None
     with writer_lock(settings, purpose=purpose), open_warehouse(settings) as con:
-        frame = con.execute(
-            f"select {casts} from {RAW_SCHEMA}.{spec.table} "  # noqa: S608
-            f"where file_id in ({CURRENT_FILES_SQL}) order by file_id, row_number"
-        ).df()
+        if file_ids is None or file_ids:
+            frame = con.execute(
+                f"select {casts} from {RAW_SCHEMA}.{spec.table} where {scope} "  # noqa: S608
+                "order by file_id, row_number",
+                parameters,
+            ).df()
         quarantined = con.execute(
             f"select issue_code, count(*) from {RAW_SCHEMA}.load_issues "  # noqa: S608
-            f"where issue_code like 'GX:%' and file_id in ({CURRENT_FILES_SQL}) group by 1 order by 1"
+            f"where issue_code like 'GX:%' and {scope} group by 1 order by 1",
+            parameters,
         ).fetchall()
         quarantined_rows_row = con.execute(
             f"select count(distinct (file_id, segment_position)) from {RAW_SCHEMA}.load_issues "  # noqa: S608
-            f"where issue_code like 'GX:%' and file_id in ({CURRENT_FILES_SQL}) "
+            f"where issue_code like 'GX:%' and {scope} "
             f"and file_id in (select file_id from {RAW_SCHEMA}.load_ledger where file_kind = ?)",
-            [spec.file_kind],
+            [*parameters, spec.file_kind],
         ).fetchone()
-    frame = frame.astype(object).where(frame.notna(), None)
-    frame.index = range(1, len(frame) + 1)
-    outcome = validate_frame(kind, frame)
-    failed: dict[str, int] = {}
-    for failure in outcome.failures:
-        key = f"{failure.expectation_type}:{failure.column}"
-        failed[key] = failed.get(key, 0) + 1
-    for error in outcome.errors:
-        failed[error] = failed.get(error, 0)
+        repeated = _repeated_across_files(con, kind) if file_ids is not None else {}
+    failed: dict[str, int] = dict(repeated)
+    success, rows_validated = not repeated, 0
+    if frame is not None:
+        from expectations.runner import validate_frame
+
+        frame = frame.astype(object).where(frame.notna(), None)
+        frame.index = range(1, len(frame) + 1)
+        outcome = validate_frame(kind, frame)
+        for failure in outcome.failures:
+            key = f"{failure.expectation_type}:{failure.column}"
+            failed[key] = failed.get(key, 0) + 1
+        for error in outcome.errors:
+            failed[error] = failed.get(error, 0)
+        success, rows_validated = success and outcome.success, outcome.rows_validated
     kind_codes = _codes_for_kind(kind)
     return CsvSuiteCheck(
         kind=kind,
-        suite_passed=outcome.success,
-        rows_validated=outcome.rows_validated,
+        suite_passed=success,
+        rows_validated=rows_validated,
         failed_expectations=failed,
         quarantined_rows=int(quarantined_rows_row[0]) if quarantined_rows_row else 0,
         quarantined_by_code={code: int(count) for code, count in quarantined if code in kind_codes},
     )
+
+
+def _repeated_across_files(con: Any, kind: str) -> dict[str, int]:
+    """The suite's uniqueness expectations over every current row: key -> number of repeated values."""
+    from expectations.suites import suite_definition
+
+    spec = CSV_KINDS[kind]
+    repeated: dict[str, int] = {}
+    for item in suite_definition(kind):
+        if item["type"] not in ("expect_column_values_to_be_unique", "expect_compound_columns_to_be_unique"):
+            continue
+        columns = [item["kwargs"]["column"]] if "column" in item["kwargs"] else item["kwargs"]["column_list"]
+        assert set(columns) <= set(spec.columns), (kind, columns)  # names from our own suite files
+        listed = ", ".join(columns)
+        (count,) = con.execute(
+            f"select count(*) from (select {listed} from {RAW_SCHEMA}.{spec.table} "  # noqa: S608
+            f"where file_id in ({CURRENT_FILES_SQL}) "
+            + "".join(f"and {column} is not null " for column in columns)
+            + f"group by {listed} having count(*) > 1)"
+        ).fetchone()
+        if count:
+            repeated[f"{item['type']}:{'+'.join(columns)} (across files)"] = int(count)
+    return repeated
 
 
 def _codes_for_kind(kind: str) -> set[str]:

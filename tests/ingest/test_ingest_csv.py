@@ -239,3 +239,35 @@ def test_kind_from_the_header_when_the_name_has_no_prefix_or_forced(settings, fi
     assert query(settings, "select deposit_id from raw.csv_bank_deposits order by 1") == [("D1",), ("D3",)]
     with pytest.raises(ValueError, match="unknown CSV extract kind 'remits'"):
         load_files([files], settings, csv_kind="remits")
+
+
+def test_suite_check_scopes_gx_to_the_run_and_catches_ids_repeated_across_files(
+    settings, files: Path
+) -> None:
+    from orchestration.lib.raw_checks import csv_suite_check
+
+    header = "payment_id,payment_date,account_id,patient_control_number,amount,method,channel,payment_plan_id,deposit_id\n"
+    (files / "patient_payments_01.csv").write_text(header + "PP1,2024-03-02,ACC1,PCN1,10.00,card,portal,,\n")
+    (files / "patient_payments_02.csv").write_text(
+        header
+        + "PP1,2024-04-02,ACC1,PCN1,10.00,card,portal,,\nPP2,2024-04-03,ACC2,PCN2,5.00,cash,point_of_service,,\n"
+    )
+    results = {r.file_name: r for r in load_files([files], settings)}
+    assert {name: r.status for name, r in results.items()} == {
+        "patient_payments_01.csv": "loaded",
+        "patient_payments_02.csv": "loaded",  # each file alone keeps the suite
+    }
+    across = {"expect_column_values_to_be_unique:payment_id (across files)": 1}
+
+    second = csv_suite_check(
+        "patient_payments", settings, file_ids=[results["patient_payments_02.csv"].file_id]
+    )
+    assert (second.suite_passed, second.rows_validated, second.failed_expectations) == (False, 2, across)
+
+    nothing_new = csv_suite_check("patient_payments", settings, file_ids=[])
+    assert (nothing_new.suite_passed, nothing_new.rows_validated) == (False, 0)
+    assert nothing_new.failed_expectations == across
+
+    everything = csv_suite_check("patient_payments", settings)
+    assert (everything.suite_passed, everything.rows_validated) == (False, 3)
+    assert everything.failed_expectations == {"expect_column_values_to_be_unique:payment_id": 2}

@@ -313,8 +313,10 @@ def to_markdown(report: dict) -> str:
                 "|---|---:|---:|---:|",
             ]
             for name, figures in sorted(callbacks.items()):
-                if isinstance(figures, dict) and "p95" in figures:
-                    lines.append(f"| {name} | {figures['p50']} | {figures['p95']} | {figures['p99']} |")
+                if isinstance(figures, dict) and "p95_ms" in figures:
+                    lines.append(
+                        f"| {name} | {figures['p50_ms']} | {figures['p95_ms']} | {figures['p99_ms']} |"
+                    )
         peers = result.get("x12_peers")
         if peers and "skipped" not in peers:
             lines += [f"\nX12 835 reader vs peers at {result['claims']:,} claims:", "", "```"]

@@ -70,6 +70,9 @@ def test_markdown_table_names_machine_and_end_to_end_total() -> None:
             {
                 "claims": 1000,
                 "stages": [{**stage, "stage": "generate"}, {**stage, "stage": "dbt build + publish"}],
+                "dashboard_callbacks": {
+                    "overview.update_overview": {"p50_ms": 52.1, "p95_ms": 59.4, "p99_ms": 61.0, "calls": 20}
+                },
             }
         ],
         "scaling": [],
@@ -77,3 +80,4 @@ def test_markdown_table_names_machine_and_end_to_end_total() -> None:
     text = to_markdown(report)
     assert "2 cores" in text
     assert "| 1,000 | **load + build + publish** | **3.0** |" in text
+    assert "| overview.update_overview | 52.1 | 59.4 | 61.0 |" in text

@@ -193,6 +193,12 @@ def bench_size(claims: int, workdir: Path, seed: int, skip_peers: bool, data_dir
             result["dashboard_callbacks"] = measure_callbacks(snapshot)
         except ImportError as error:
             result["dashboard_callbacks"] = {"skipped": f"dashboards bench unavailable: {error}"}
+        if Path("/usr/bin/chromium").exists():
+            from orchestration.bench.pages import measure_pages
+
+            result["dashboard_pages"] = measure_pages(home)
+        else:
+            result["dashboard_pages"] = {"skipped": "no /usr/bin/chromium (apt-get install chromium)"}
 
     if last_day is not None:
         started = time.perf_counter()
@@ -317,6 +323,19 @@ def to_markdown(report: dict) -> str:
                     lines.append(
                         f"| {name} | {figures['p50_ms']} | {figures['p95_ms']} | {figures['p99_ms']} |"
                     )
+        pages = result.get("dashboard_pages")
+        if pages and "skipped" not in pages:
+            lines += [
+                f"\nPages in headless Chromium at {result['claims']:,} claims: navigation start to every chart "
+                f"and grid drawn with data (ms, {pages['repeats']} loads each; sign-in {pages['login_ms']} ms):",
+                "",
+                "| page | p50 | max | console errors |",
+                "|---|---:|---:|---:|",
+            ]
+            for name, figures in pages["pages"].items():
+                lines.append(
+                    f"| {name} | {figures['p50_ms']} | {figures['max_ms']} | {figures['console_errors']} |"
+                )
         peers = result.get("x12_peers")
         if peers and "skipped" not in peers:
             lines += [f"\nX12 835 reader vs peers at {result['claims']:,} claims:", "", "```"]

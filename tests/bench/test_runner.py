@@ -73,6 +73,11 @@ def test_markdown_table_names_machine_and_end_to_end_total() -> None:
                 "dashboard_callbacks": {
                     "overview.update_overview": {"p50_ms": 52.1, "p95_ms": 59.4, "p99_ms": 61.0, "calls": 20}
                 },
+                "dashboard_pages": {
+                    "repeats": 3,
+                    "login_ms": 900.0,
+                    "pages": {"overview": {"p50_ms": 812.5, "max_ms": 990.0, "console_errors": 0}},
+                },
             }
         ],
         "scaling": [],
@@ -81,3 +86,4 @@ def test_markdown_table_names_machine_and_end_to_end_total() -> None:
     assert "2 cores" in text
     assert "| 1,000 | **load + build + publish** | **3.0** |" in text
     assert "| overview.update_overview | 52.1 | 59.4 | 61.0 |" in text
+    assert "| overview | 812.5 | 990.0 | 0 |" in text

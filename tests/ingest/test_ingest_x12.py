@@ -165,3 +165,57 @@ def test_parsing_ahead_in_worker_processes_loads_the_same_rows(
     for table in left:
         fix = normalize.get(table, lambda row: row)
         assert sorted(map(fix, left[table]), key=repr) == sorted(map(fix, right[table]), key=repr), table
+
+
+def _mixed_folder(files) -> None:
+    (files / "remit_1.835").write_text(remit_835([GOOD_1, BAD]))
+    (files / "remit_2.835").write_text(remit_835([GOOD_3], interchange="000000102"))
+    (files / "remit_3.835").write_text(remit_835([GOOD_1], interchange="000000103"))
+    (files / "remit_3_again.835").write_text(remit_835([GOOD_1], interchange="000000103"))  # same bytes
+    (files / "claims_1.837").write_text(claims_837p([Claim837("C1", [("99213", D("80.00"))])]))
+    (files / "payments.txt").write_text("not edi at all")
+
+
+def test_files_parsed_in_chunks_load_the_same_rows_as_one_by_one(
+    settings, files, tmp_path, monkeypatch
+) -> None:
+    # one call per file: every file goes through the reader on its own (no chunk)
+    _mixed_folder(files)
+    alone = [result for path in sorted(files.iterdir()) for result in load_files([path], settings)]
+
+    # one call for the folder: the files are parsed ahead, two per chunk, rows sliced out per file
+    monkeypatch.setenv("RCM_HOME", str(tmp_path / "chunked_home"))
+    monkeypatch.setattr(loader, "CHUNK_MAX_FILES", 2)
+    chunked_settings = get_settings()
+    chunked = load_files([files], chunked_settings, processes=1)
+
+    assert not any(r.parsed_in_worker for r in chunked)
+    summary = [(r.file_name, r.status, r.money_totals, r.row_counts, r.issue_counts) for r in chunked]
+    assert summary == [(r.file_name, r.status, r.money_totals, r.row_counts, r.issue_counts) for r in alone]
+    assert [r.status for r in chunked].count("duplicate") == 1
+    normalize = {"load_ledger": lambda row: row[:4] + row[5:-1]}
+    left, right = dump_raw(settings), dump_raw(chunked_settings)
+    for table in left:
+        fix = normalize.get(table, lambda row: row)
+        assert sorted(map(fix, left[table]), key=repr) == sorted(map(fix, right[table]), key=repr), table
+
+
+def test_a_reader_crash_inside_a_chunk_quarantines_only_that_file(settings, files, monkeypatch) -> None:
+    _mixed_folder(files)
+    real_reader, real_to_arrow = loader._default_reader()
+
+    def crashing_on_remit_2(data: bytes, file_id: str, file_name: str):
+        if file_name == "remit_2.835":
+            raise RuntimeError("reader bug")
+        return real_reader(data, file_id, file_name)
+
+    monkeypatch.setattr(loader, "_default_reader", lambda: (crashing_on_remit_2, real_to_arrow))
+    results = {r.file_name: r for r in load_files([files], settings, processes=1)}
+
+    assert results["remit_2.835"].status == "quarantined"
+    assert results["remit_2.835"].reasons == [
+        "READ_FAILED: remit_2.835: the reader failed: RuntimeError: reader bug"
+    ]
+    assert results["remit_1.835"].status == "loaded_with_warnings"
+    assert results["remit_3.835"].status == "loaded"
+    assert query(settings, "select count(*) from raw.era_transactions") == [(2,)]  # remit_1 and _3

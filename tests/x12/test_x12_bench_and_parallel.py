@@ -57,8 +57,30 @@ def test_measure_reports_every_reader_on_the_same_bytes(tmp_path: Path) -> None:
     for key in (
         "ours_1_process_rows_mb_s",
         "ours_2_processes_arrow_mb_s",
+        "ours_1_process_loader_chunks_arrow_mb_s",
+        "ours_2_processes_loader_chunks_arrow_mb_s",
         "naive_split_mb_s",
         "peak_rss_mb_parent",
     ):
         assert report[key] > 0
     assert report["pyx12_sample_bytes"] > 0
+
+
+def test_value_caches_shared_across_files_never_change_a_files_rows() -> None:
+    from orchestration.lib.x12 import state
+
+    first = build_835(30_000, seed=11)
+    # the same amounts written with three decimals (rounded half up) and one unreadable amount
+    second = build_835(30_000, seed=12).replace(b"*20241231*L6*", b"*20241231*L6*-0.005*X*")
+    broken = second.replace(b"CAS*CO*45*", b"CAS*CO*45*1O", 1)
+    assert broken != second
+    for cache in (state.MONEY_CACHE, state.QUANTITY_CACHE, state.DATE_CACHE):
+        cache.clear()
+    alone = parse_x12(second, "f2", "second.835")
+    assert parse_x12(broken, "f3", "x.835").transactions_rejected == 1
+    parse_x12(first, "f1", "x.835")
+    after = parse_x12(second, "f2", "x.835")
+    assert after.tables == alone.tables
+    assert [issue.message for issue in after.issues] == [
+        issue.message.replace("second.835", "x.835") for issue in alone.issues
+    ]

@@ -1,4 +1,4 @@
-"""Parse many files on several cores: one worker process per core, one file per task.
+"""Parse many files on several cores: one worker process per core, a few files per task.
 
 The reader is pure Python, so threads would share one interpreter lock; processes each parse whole
 files. Moving rows back to the parent is the hidden cost: pickling a 10 MB 835's tuples (Decimals,
@@ -51,5 +51,7 @@ def parse_files_parallel(
     work = partial(parse_file, arrow=arrow)
     if processes <= 1 or len(paths) <= 1:
         return [work(path) for path in paths]
+    # several small files per task: each task is a round trip to a worker (pickling, wake-ups)
+    chunksize = max(1, min(16, len(paths) // (processes * 4)))
     with ProcessPoolExecutor(max_workers=min(processes, len(paths))) as pool:
-        return list(pool.map(work, paths, chunksize=1))
+        return list(pool.map(work, paths, chunksize=chunksize))

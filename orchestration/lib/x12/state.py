@@ -36,6 +36,17 @@ class Envelope:
     version_code: str | None = None  # GS08
 
 
+# Element text -> value caches, shared by every file this process reads. A conversion depends on the
+# text only (always run inside ``values.reading_context()``), so a cache filled by one file is valid for
+# the next: remittances from the same payers repeat the same amounts and dates across files, and a
+# folder of small 835s then converts each distinct amount once instead of once per file. Only valid
+# values are stored (a bad element raises before it is cached) and each dict is cleared when it
+# reaches ``values._CACHE_LIMIT`` entries, which bounds memory.
+MONEY_CACHE: dict[str, Decimal | None] = {}
+QUANTITY_CACHE: dict[str, Decimal | None] = {}
+DATE_CACHE: dict[str, date | None] = {}
+
+
 class FileState:
     """What every reader of one file appends to: tables, issues, value caches and counters."""
 
@@ -44,9 +55,9 @@ class FileState:
         self.file_name = file_name
         self.tables: dict[str, list[tuple]] = {name: [] for name in X12_TABLES}
         self.issues: list[Issue] = []
-        self.money_cache: dict[str, Decimal | None] = {}
-        self.quantity_cache: dict[str, Decimal | None] = {}
-        self.date_cache: dict[str, date | None] = {}
+        self.money_cache = MONEY_CACHE
+        self.quantity_cache = QUANTITY_CACHE
+        self.date_cache = DATE_CACHE
         self.kinds: set[str] = set()
         self.loaded = 0
         self.rejected = 0

@@ -2,8 +2,9 @@
 
 Money becomes ``Decimal`` quantized to cents, quantities ``Decimal`` quantized to thousandths, dates
 ``datetime.date``. Remittance files repeat the same few hundred amounts and dates thousands of times,
-so every converter memoises in a per-file dict: the hot loops call ``cache.get(text)`` inline and fall
-back to the ``*_miss`` function, which validates strictly (X12 ``R`` and ``DT`` types, no exponent,
+so every converter memoises in a dict (shared by all the files a process reads, see
+``state.MONEY_CACHE``): the hot loops call ``cache.get(text)`` inline and fall back to the ``*_miss``
+function, which validates strictly (X12 ``R`` and ``DT`` types, no exponent,
 no underscores, no ``NaN``) and raises ``BadElement`` for anything a DuckDB ``decimal(18,2)`` or
 ``date`` column could not hold. Equal values then share one object, which also keeps memory down.
 """

@@ -219,7 +219,7 @@ def run_build(
 def run(args: argparse.Namespace) -> int:
     if args.as_of:
         dt.date.fromisoformat(args.as_of)  # fail fast on a bad date
-    if args.quiet:
+    if getattr(args, "quiet", False):
         import contextlib
 
         settings = get_settings()

@@ -66,6 +66,29 @@ GRID_COLUMNS = [  # what a biller decides on comes first: amount, deadline, why
 EXPORT_COLUMNS = list(queries.WORK_LIST_COLUMNS)
 
 
+def _filter(label: str, control: Any, narrow: bool = False) -> html.Div:
+    """A labelled work-list filter; its value survives page changes within the browser session."""
+    return html.Div(
+        [html.Label(label, htmlFor=control.id), control],
+        className="filter filter-narrow" if narrow else "filter",
+    )
+
+
+def _many(placeholder: str) -> dict[str, Any]:
+    return {"multi": True, "placeholder": placeholder, "persistence": True, "persistence_type": "session"}
+
+
+def _at_least(placeholder: str) -> dict[str, Any]:
+    return {
+        "type": "number",
+        "min": 0,
+        "placeholder": placeholder,
+        "debounce": True,
+        "persistence": True,
+        "persistence_type": "session",
+    }
+
+
 def layout(**query: Any) -> html.Div:
     if (refusal := page_guard(KEY, check_snapshot=False)) is not None:
         return refusal
@@ -89,65 +112,20 @@ def layout(**query: Any) -> html.Div:
             dcc.Store(id=FILTERS, data=filters.to_dict()),
             html.Div(
                 [
-                    html.Div(
-                        [
-                            html.Label("Root cause", htmlFor=ROOT_CAUSE),
-                            dcc.Dropdown(
-                                id=ROOT_CAUSE,
-                                options=root_options,
-                                multi=True,
-                                placeholder="Any root cause",
-                                persistence=True,
-                                persistence_type="session",
-                            ),
-                        ],
-                        className="filter",
+                    _filter(
+                        "Root cause",
+                        dcc.Dropdown(id=ROOT_CAUSE, options=root_options, **_many("Any root cause")),
                     ),
-                    html.Div(
-                        [
-                            html.Label("Assigned biller", htmlFor=BILLER),
-                            dcc.Dropdown(
-                                id=BILLER,
-                                options=biller_options,
-                                multi=True,
-                                placeholder="Anyone",
-                                persistence=True,
-                                persistence_type="session",
-                            ),
-                        ],
-                        className="filter",
+                    _filter(
+                        "Assigned biller", dcc.Dropdown(id=BILLER, options=biller_options, **_many("Anyone"))
                     ),
-                    html.Div(
-                        [
-                            html.Label("Older than (days)", htmlFor=MIN_AGE),
-                            dcc.Input(
-                                id=MIN_AGE,
-                                type="number",
-                                min=0,
-                                step=1,
-                                placeholder="0",
-                                debounce=True,
-                                persistence=True,
-                                persistence_type="session",
-                            ),
-                        ],
-                        className="filter filter-narrow",
+                    _filter(
+                        "Older than (days)", dcc.Input(id=MIN_AGE, step=1, **_at_least("0")), narrow=True
                     ),
-                    html.Div(
-                        [
-                            html.Label("Balance at least ($)", htmlFor=MIN_BALANCE),
-                            dcc.Input(
-                                id=MIN_BALANCE,
-                                type="number",
-                                min=0,
-                                step=0.01,
-                                placeholder="0.00",
-                                debounce=True,
-                                persistence=True,
-                                persistence_type="session",
-                            ),
-                        ],
-                        className="filter filter-narrow",
+                    _filter(
+                        "Balance at least ($)",
+                        dcc.Input(id=MIN_BALANCE, step=0.01, **_at_least("0.00")),
+                        narrow=True,
                     ),
                     html.Button("Export CSV", id=EXPORT, className="button-primary", n_clicks=0),
                     dcc.Download(id=DOWNLOAD),

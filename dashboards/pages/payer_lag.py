@@ -268,11 +268,11 @@ def charge_lag_figure(frame: Any, empty_message: str) -> Figure:
 def update_payer_lag(filters_data: dict[str, Any] | None) -> tuple[Any, ...]:
     filters = GlobalFilters.from_dict(filters_data)
     with queries.open_snapshot() as snap:
-        overall = queries.payment_lag_overall(snap, filters)
-        by_payer = queries.payment_lag_by_payer(snap, filters)
+        histogram = queries.payment_lag_histogram(snap, filters)
+        overall = queries.payment_lag_overall(snap, filters, histogram)
+        by_payer = queries.payment_lag_by_payer(snap, filters, histogram)
         trend = queries.payment_lag_trend(snap, filters)
-        by_provider = queries.charge_lag_by(snap, filters, "provider")
-        by_location = queries.charge_lag_by(snap, filters, "location")
+        charge_lags = queries.charge_lags(snap, filters)
     slowest = by_payer.iloc[0]["payer_name"] if not by_payer.empty else "—"
     tiles = [
         stat_tile(
@@ -304,6 +304,6 @@ def update_payer_lag(filters_data: dict[str, Any] | None) -> tuple[Any, ...]:
         trend_figure(trend),
         within_30_figure(by_payer),
         payer_rows,
-        charge_lag_figure(by_provider, "No submitted claims in this range"),
-        charge_lag_figure(by_location, "No submitted claims in this range"),
+        charge_lag_figure(charge_lags["provider"], "No submitted claims in this range"),
+        charge_lag_figure(charge_lags["location"], "No submitted claims in this range"),
     )

@@ -8,8 +8,11 @@ import statistics
 from decimal import Decimal
 from pathlib import Path
 
+import duckdb
 import pyarrow.parquet as pq
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from dashboards import queries
 from dashboards.filters import GlobalFilters
@@ -119,6 +122,73 @@ def test_payment_lag_boxes_are_medians_slowest_first(snap: queries.Snapshot, sna
         assert row.share_within_30 == pytest.approx(sum(d <= 30 for d in days) / len(days))
         assert row.lower_fence >= min(days) and row.upper_fence <= max(days)
     assert list(frame["median"]) == sorted(frame["median"], reverse=True)
+
+
+@settings(max_examples=200, deadline=None)
+@given(
+    days=st.lists(st.integers(min_value=-5, max_value=400), min_size=1, max_size=60),
+    shares=st.lists(st.sampled_from([0.0, 0.1, 0.25, 0.5, 0.75, 0.9, 0.99, 1.0]), min_size=1, max_size=4),
+)
+def test_histogram_quantiles_equal_duckdb_quantile_cont(days: list[int], shares: list[float]) -> None:
+    """The payer-lag page takes quantiles from day histograms; they must be DuckDB's own numbers."""
+    values = sorted(set(days))
+    counts = [days.count(v) for v in values]
+    expected = duckdb.execute(
+        "select quantile_cont(d, ?::double[]) from unnest(?::integer[]) as t(d)", [shares, days]
+    ).fetchone()[0]
+    assert queries.histogram_quantiles(values, counts, shares) == pytest.approx(expected, abs=1e-9)
+
+
+def test_payment_lag_overall_and_trend_match_the_rows(snap: queries.Snapshot, snapshot_dir: Path) -> None:
+    paid = [
+        r
+        for r in rows(snapshot_dir, "fct_claim_payment_lags")
+        if r["submission_to_payment_days"] is not None and not r["is_voided"]
+    ]
+    overall = queries.payment_lag_overall(snap, GlobalFilters())
+    lags = [r["submission_to_payment_days"] for r in paid]
+    assert overall["paid_claims"] == len(paid)
+    assert overall["median"] == pytest.approx(statistics.median(lags))
+    assert overall["share_within_30"] == pytest.approx(sum(d <= 30 for d in lags) / len(lags))
+    assert overall["charge_lag_median"] == pytest.approx(
+        statistics.median(r["charge_lag_days"] for r in paid)
+    )
+    trend = queries.payment_lag_trend(snap, GlobalFilters())
+    assert int(trend["paid_claims"].sum()) == len(paid)
+    assert list(trend["month"]) == sorted(trend["month"])
+    march = [
+        r["submission_to_payment_days"]
+        for r in paid
+        if r["first_submission_date"].strftime("%Y-%m") == "2024-03"
+    ]
+    if march:
+        row = trend[trend["month"] == dt.date(2024, 3, 1)].iloc[0]
+        assert row["median"] == pytest.approx(statistics.median(march))
+    nobody = GlobalFilters(payers=("NO-SUCH-PAYER",))
+    assert queries.payment_lag_overall(snap, nobody)["paid_claims"] == 0
+    assert queries.payment_lag_trend(snap, nobody).empty and queries.payment_lag_by_payer(snap, nobody).empty
+
+
+@pytest.mark.parametrize("dimension", ["provider", "location"])
+def test_charge_lags_match_the_rows(snap: queries.Snapshot, snapshot_dir: Path, dimension: str) -> None:
+    column = queries.CHARGE_LAG_DIMENSIONS[dimension]
+    lags: dict[str, list[int]] = {}
+    for r in rows(snapshot_dir, "fct_claims"):
+        if r["first_submission_date"] is not None and not r["is_voided"]:
+            label = r[column] or "(unknown)"
+            lags.setdefault(label, []).append((r["first_submission_date"] - r["service_date"]).days)
+    frame = queries.charge_lag_by(snap, GlobalFilters(), dimension)
+    assert dict(zip(frame["label"], frame["claims"], strict=True)) == {k: len(v) for k, v in lags.items()}
+    for row in frame.itertuples():
+        assert row.median == pytest.approx(statistics.median(lags[row.label]))
+        assert row.p90 == pytest.approx(
+            duckdb.execute(
+                "select quantile_cont(d, 0.9) from unnest(?::integer[]) t(d)", [lags[row.label]]
+            ).fetchone()[0]
+        )
+    assert list(frame["median"]) == sorted(frame["median"], reverse=True)
+    nobody = queries.charge_lag_by(snap, GlobalFilters(payers=("NO-SUCH-PAYER",)), dimension)
+    assert nobody.empty
 
 
 def test_aging_on_a_date_matches_the_mart(snap: queries.Snapshot, snapshot_dir: Path) -> None:

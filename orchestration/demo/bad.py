@@ -207,7 +207,7 @@ def write_bad_files(bad_dir: Path, master: MasterData, seed: int) -> dict[str, o
             "06/05/2025",
             [
                 "GX:expect_column_values_to_match_regex:payment_date",
-                "GX:expect_column_values_to_match_strftime_format:payment_date",
+                "GX:expect_column_values_to_be_real_dates:payment_date",
             ],
         ),
         5: ("amount", "not_a_number", "12,50", ["GX:expect_column_values_to_match_regex:amount"]),
@@ -217,7 +217,7 @@ def write_bad_files(bad_dir: Path, master: MasterData, seed: int) -> dict[str, o
             "payment_date",
             "impossible_date",
             "2025-02-30",
-            ["GX:expect_column_values_to_match_strftime_format:payment_date"],
+            ["GX:expect_column_values_to_be_real_dates:payment_date"],
         ),
     }
     for row_number in range(1, 15):

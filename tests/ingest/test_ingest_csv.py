@@ -123,7 +123,7 @@ def test_malformed_rows_are_quarantined_and_good_rows_load(settings, files: Path
         "select segment_position, issue_code, segment_id, severity from raw.load_issues order by 1, 2",
     )
     assert issues == [
-        (3, "GX:expect_column_values_to_match_strftime_format:service_date", "service_date", "error"),
+        (3, "GX:expect_column_values_to_be_real_dates:service_date", "service_date", "error"),
         (4, "GX:expect_column_values_to_match_regex:charge_amount", "charge_amount", "error"),
         (5, "GX:expect_column_values_to_be_in_set:claim_type", "claim_type", "error"),
         (6, "GX:expect_column_values_to_match_regex:charge_amount", "charge_amount", "error"),
@@ -203,7 +203,7 @@ def test_a_file_with_only_bad_rows_is_quarantined(settings, files: Path) -> None
     assert result.status == "quarantined"
     assert result.issue_counts == {
         "GX:expect_column_values_to_match_regex:deposit_date": 1,
-        "GX:expect_column_values_to_match_strftime_format:deposit_date": 1,
+        "GX:expect_column_values_to_be_real_dates:deposit_date": 1,
     }
     assert query(settings, "select count(*) from raw.csv_bank_deposits") == [(0,)]
     reason = Path(result.stored_path + ".reason.txt").read_text()
@@ -271,3 +271,58 @@ def test_suite_check_scopes_gx_to_the_run_and_catches_ids_repeated_across_files(
     everything = csv_suite_check("patient_payments", settings)
     assert (everything.suite_passed, everything.rows_validated) == (False, 3)
     assert everything.failed_expectations == {"expect_column_values_to_be_unique:payment_id": 2}
+
+
+def test_real_dates_expectation_agrees_with_gx_strftime_value_for_value() -> None:
+    """Our per-distinct-value date check (expectations/custom.py) flags exactly the rows GX's own
+    expect_column_values_to_match_strftime_format flags, on edge cases and 3,000 random strings."""
+    import random
+
+    import great_expectations as gx
+    import great_expectations.expectations as gxe
+    import pandas as pd
+
+    from expectations.custom import ExpectColumnValuesToBeRealDates
+    from expectations.runner import _context
+
+    edge = [
+        "2024-02-29",
+        "2023-02-29",
+        "2024-02-30",
+        "2024-13-01",
+        "2024-00-10",
+        "2024-1-5",
+        "20240105",
+        " 2024-01-05",
+        "2024-01-05 ",
+        "2024-01-05x",
+        "",
+        "0001-01-01",
+        "9999-12-31",
+        None,
+        "2024-04-31",
+    ]
+    rng = random.Random(20261128)
+    alphabet = "0123456789-- x/"
+    noise = ["".join(rng.choice(alphabet) for _ in range(rng.randint(0, 12))) for _ in range(1500)]
+    near = [
+        f"{rng.randint(1990, 2030)}-{rng.randint(0, 13):02d}-{rng.randint(0, 32):02d}" for _ in range(1500)
+    ]
+    frame = pd.DataFrame({"d": edge + noise + near + near[:200]})
+    datasource = _context()["datasource"]
+    batch = (
+        datasource.add_dataframe_asset(name="real_dates_vs_strftime")
+        .add_batch_definition_whole_dataframe("whole")
+        .get_batch(batch_parameters={"dataframe": frame})
+    )
+    suite = gx.ExpectationSuite(name="real_dates_vs_strftime")
+    suite.add_expectation(ExpectColumnValuesToBeRealDates(column="d", strftime_format="%Y-%m-%d"))
+    suite.add_expectation(gxe.ExpectColumnValuesToMatchStrftimeFormat(column="d", strftime_format="%Y-%m-%d"))
+    ours, theirs = batch.validate(suite, result_format={"result_format": "COMPLETE"}).results
+    assert ours.expectation_config.type == "expect_column_values_to_be_real_dates"
+    assert not ours.exception_info.get("raised_exception")
+    flagged = sorted(ours.result["unexpected_index_list"])
+    assert flagged == sorted(theirs.result["unexpected_index_list"])
+    assert 0 < len(flagged) < len(frame) - 1  # both kinds of answer occur
+    assert 0 not in flagged and 5 not in flagged  # a leap day; strptime takes one-digit months too
+    assert {1, 2, 3, 4} <= set(flagged)  # not a leap year, February 30, month 13, month 0

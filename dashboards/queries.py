@@ -870,11 +870,14 @@ def claim_events(snap: Snapshot, claim_id: str) -> pd.DataFrame:
         return pd.DataFrame()
     return snap.frame(
         """
-        select event_date, event_order, event_type, amount, claim_status_code, group_code, carc_code,
-            rarc_code, label, detail, file_id
+        select event_date,
+            cast(row_number() over (
+                order by event_date, type_rank, file_id, source_order, event_id
+            ) as integer) as event_order,
+            event_type, amount, claim_status_code, group_code, carc_code, rarc_code, label, detail, file_id
         from fct_claim_events
         where claim_id = ?
-        order by event_order, event_date
+        order by event_order
         """,
         [claim_id],
         tables=["fct_claim_events"],

@@ -261,10 +261,12 @@ SCHEMAS: dict[str, list[tuple[str, str]]] = {
         ("priority_reasons", "varchar"),
     ],
     "fct_claim_events": [
+        ("event_id", "varchar"),
         ("claim_id", "varchar"),
         ("patient_control_number", "varchar"),
         ("event_date", "date"),
-        ("event_order", "integer"),
+        ("type_rank", "tinyint"),
+        ("source_order", "bigint"),
         ("event_type", "varchar"),
         ("file_id", "varchar"),
         ("amount", "decimal(18,2)"),
@@ -509,10 +511,12 @@ def _generate(n_claims: int, seed: int) -> tuple[list[dict], list[dict], list[di
         ):
             events.append(
                 {
+                    "event_id": f"{claim_id[:16]}{order:016x}",
                     "claim_id": claim_id,
                     "patient_control_number": pcn,
                     "event_date": when,
-                    "event_order": order,
+                    "type_rank": 1 if kind == "submitted" else 2,
+                    "source_order": order,
                     "event_type": kind,
                     "file_id": _file_id(kind, when),
                     "amount": amount,

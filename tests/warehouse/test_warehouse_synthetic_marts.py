@@ -400,8 +400,9 @@ def test_claim_timeline(con: duckdb.DuckDBPyConnection) -> None:
     got = rows(
         con,
         """
-        select event_order, event_type, event_date, amount, claim_status_code, carc_code
-        from marts.fct_claim_events where patient_control_number = 'MG000000005' order by event_order
+        select row_number() over (order by event_date, type_rank, file_id, source_order, event_id),
+            event_type, event_date, amount, claim_status_code, carc_code
+        from marts.fct_claim_events where patient_control_number = 'MG000000005' order by 1
         """,
     )
     assert got == [

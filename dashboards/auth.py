@@ -199,6 +199,80 @@ def ensure_demo_users(path: Path | None = None) -> dict[str, str] | None:
     return passwords
 
 
+# ------------------------------------------------------------------------------------------ sign-in throttle
+
+
+class SignInThrottle:
+    """Failed sign-ins counted in a sliding window; past a limit, sign-in is refused for a while.
+
+    Three counters, each over the last `window` seconds (defaults: 15 minutes):
+    - the same user name from the same address: 5 failures lock that pair (someone guessing);
+    - one user name from any address: 50 failures lock the name (a guess spread over many
+      addresses), high enough that one address alone cannot lock a colleague out;
+    - one address for any names: 30 failures lock the address (trying many accounts).
+    A lock lasts until its oldest counted failure leaves the window. While locked, even the right
+    password is refused, and no password is checked (no hashing work spent on the attacker).
+    A successful sign-in clears the failures of that name from that address. Kept in this server
+    process's memory: a restart forgets it (docs/dashboards.md says so).
+    """
+
+    def __init__(
+        self,
+        *,
+        window: float = 15 * 60,
+        per_name_and_address: int = 5,
+        per_name: int = 50,
+        per_address: int = 30,
+        clock: Any = None,
+    ) -> None:
+        import time
+
+        self.window = window
+        self.limits = {"pair": per_name_and_address, "name": per_name, "address": per_address}
+        self._clock = clock or time.monotonic
+        self._lock = threading.Lock()
+        self._failures: dict[tuple[str, str], list[float]] = {}
+
+    def _keys(self, name: str, address: str) -> dict[str, tuple[str, str]]:
+        return {
+            "pair": ("pair", f"{name}\x00{address}"),
+            "name": ("name", name),
+            "address": ("address", address),
+        }
+
+    def _recent(self, key: tuple[str, str], now: float) -> list[float]:
+        kept = [moment for moment in self._failures.get(key, []) if now - moment < self.window]
+        if kept:
+            self._failures[key] = kept
+        else:
+            self._failures.pop(key, None)
+        return kept
+
+    def retry_after(self, name: str, address: str) -> float:
+        """Seconds until sign-in may be tried again for this name from this address (0: now)."""
+        now = self._clock()
+        wait = 0.0
+        with self._lock:
+            for kind, key in self._keys(name, address).items():
+                recent = self._recent(key, now)
+                limit = self.limits[kind]
+                if len(recent) >= limit:
+                    # the lock lifts when enough failures have aged out to leave room for one more
+                    wait = max(wait, recent[len(recent) - limit] + self.window - now)
+        return wait
+
+    def failed(self, name: str, address: str) -> None:
+        now = self._clock()
+        with self._lock:
+            for key in self._keys(name, address).values():
+                self._recent(key, now)
+                self._failures.setdefault(key, []).append(now)
+
+    def succeeded(self, name: str, address: str) -> None:
+        with self._lock:
+            self._failures.pop(self._keys(name, address)["pair"], None)
+
+
 # ------------------------------------------------------------------------------------------ Flask wiring
 
 
@@ -227,8 +301,10 @@ def secret_key() -> str:
     return key
 
 
-def init_auth(server: Any, dash_app: Any) -> None:
+def init_auth(server: Any, dash_app: Any, throttle: SignInThrottle | None = None) -> None:
     """Attach Flask-Login, the sign-in routes and the request guard to the Flask `server`."""
+    throttle = throttle or SignInThrottle()
+    server.extensions["rcm_sign_in_throttle"] = throttle
     from flask import Response, jsonify, redirect, request, session
     from flask_login import LoginManager, current_user, login_user, logout_user
 
@@ -261,14 +337,23 @@ def init_auth(server: Any, dash_app: Any) -> None:
         if current_user.is_authenticated:
             return redirect(home_for(current_user.role))
         error = ""
+        status = 200
         if request.method == "POST":
             token = session.get("login_csrf", "")
             sent = request.form.get("csrf", "")
             name = request.form.get("username", "").strip().lower()
+            address = request.remote_addr or "-"
+            shown_name = name if USER_NAME.match(name) else "(invalid name)"
             record = None
-            if token and hmac.compare_digest(token, sent):
+            wait = throttle.retry_after(name, address)
+            if wait > 0:
+                log.warning("sign-in refused, too many failures: user=%s", shown_name)
+                error = f"Too many failed sign-ins. Try again in {max(1, round(wait / 60))} minute(s)."
+                status = 429
+            elif token and hmac.compare_digest(token, sent):
                 record = verify_password(name, request.form.get("password", ""))
             if record is not None:
+                throttle.succeeded(name, address)
                 session.pop("login_csrf", None)
                 login_user(SignedInUser(record))
                 session.permanent = True
@@ -278,13 +363,16 @@ def init_auth(server: Any, dash_app: Any) -> None:
                 if wanted and (page is None or allowed(record.role, page.key)):
                     return redirect(wanted)
                 return redirect(home_for(record.role))
-            log.warning("sign-in refused for user=%s", name if USER_NAME.match(name) else "(invalid name)")
-            error = "Wrong user name or password."
+            if not error:
+                throttle.failed(name, address)
+                log.warning("sign-in refused for user=%s", shown_name)
+                error = "Wrong user name or password."
+                status = 401
         session["login_csrf"] = secrets.token_urlsafe(24)
         body = _login_page(
             session["login_csrf"], safe_next(request.args.get("next") or request.form.get("next")), error
         )
-        return Response(body, status=401 if error else 200, mimetype="text/html")
+        return Response(body, status=status, mimetype="text/html")
 
     @server.route("/logout")
     def logout() -> Any:

@@ -37,25 +37,27 @@ DOWNLOAD = f"{KEY}-download"
 CLAIM_PATH = PAGES["claim-detail"].path
 
 
-GRID_COLUMNS = [  # what a biller decides on comes first: amount, deadline, why
-    grids.number_column("priority_rank", "Rank", width=80),
+GRID_COLUMNS = [  # what a biller decides on comes first: amount, deadline, status, why
+    # rank and account stay pinned on the left while the rest scrolls sideways
+    {**grids.number_column("priority_rank", "Rank", width=75), "pinned": "left"},
     {
-        **grids.text_column("patient_control_number", "Account (PCN)", width=150),
+        **grids.text_column("patient_control_number", "Account (PCN)", width=145),
+        "pinned": "left",
         "cellClass": "link-cell",
         "tooltipValueGetter": {"function": "'Open this claim'"},
     },
-    grids.text_column("payer_name", "Payer", width=180),
-    grids.money_column("insurance_balance_amount", "Balance", width=120),
-    grids.money_column("expected_recoverable_amount", "Expected", width=120),
+    grids.text_column("payer_name", "Payer", width=170),
+    grids.money_column("insurance_balance_amount", "Balance", width=115),
+    grids.money_column("expected_recoverable_amount", "Expected", width=115),
     {
-        **grids.text_column("deadline_text", "Deadline", width=190),
+        **grids.text_column("deadline_text", "Deadline", width=150),
         "cellClassRules": {
             "deadline-overdue": "params.data.days_to_deadline < 0",
             "deadline-soon": "params.data.days_to_deadline >= 0 && params.data.days_to_deadline <= 14",
         },
     },
+    grids.text_column("status", "Status", width=150),
     {**grids.text_column("priority_reasons", "Why now", width=420), "tooltipField": "priority_reasons"},
-    grids.text_column("status", "Status", width=130),
     grids.text_column("root_cause_label", "Root cause", width=190),
     grids.text_column("carc_code", "CARC", width=80),
     grids.number_column("age_days", "Age (days)", width=115),

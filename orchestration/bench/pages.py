@@ -25,7 +25,7 @@ Console errors (console messages of type error and uncaught page errors) are cou
 its loads, including those that arrive until the page is network-idle after it rendered. Only counts are
 reported: no message text, claim id or account number is printed or logged.
 
-    python -m orchestration.bench.pages --home "$RCM_HOME" [--repeats 3]
+    python -m orchestration.bench.pages --home "$RCM_HOME" [--repeats 3] [--screenshots docs/img]
 """
 
 from __future__ import annotations
@@ -247,12 +247,13 @@ def _summary(samples: list[float]) -> dict[str, float]:
     return {"p50_ms": round(statistics.median(samples), 1), "max_ms": round(max(samples), 1)}
 
 
-def measure_pages(snapshot_home: Path, repeats: int = 3) -> dict[str, Any]:
+def measure_pages(snapshot_home: Path, repeats: int = 3, screenshots: Path | None = None) -> dict[str, Any]:
     """Time to first render of every dashboard page (p50/max over `repeats` loads, ms) and sign-in time.
 
     Returns {"login_ms": p50, "login_max_ms": max, "login_console_errors": n, "repeats": repeats,
     "snapshot": id, "pages": {key: {"p50_ms", "max_ms", "console_errors"}}} with keys overview, denials,
-    payer-lag, ar-aging, work-list, claim-detail.
+    payer-lag, ar-aging, work-list, claim-detail. With `screenshots`, the last load of each page is
+    also saved there as `<key>.png` (full page, 1400 px wide): how docs/img/ is made from the demo.
     """
     from playwright.sync_api import sync_playwright
 
@@ -268,13 +269,16 @@ def measure_pages(snapshot_home: Path, repeats: int = 3) -> dict[str, Any]:
     with serve(Path(snapshot_home), password) as base, sync_playwright() as playwright:
         browser = playwright.chromium.launch(executable_path=str(CHROMIUM), args=LAUNCH_ARGS)
         try:
-            for _ in range(repeats):
+            for repeat in range(repeats):
                 session = _Session(browser, base, password, errors)
                 try:
                     logins.append(session.login())
                     session.open_first_claim()
                     for spec in PAGE_SPECS:
                         loads[spec.key].append(session.load(spec))
+                        if screenshots is not None and repeat == repeats - 1:
+                            screenshots.mkdir(parents=True, exist_ok=True)
+                            session.page.screenshot(path=str(screenshots / f"{spec.key}.png"), full_page=True)
                 finally:
                     session.close()
         finally:
@@ -298,8 +302,11 @@ def main(argv: list[str] | None = None) -> int:
     )
     parser.add_argument("--home", type=Path, required=True, help="RCM_HOME holding a published snapshot")
     parser.add_argument("--repeats", type=int, default=3, help="loads per page (default 3)")
+    parser.add_argument(
+        "--screenshots", type=Path, help="also save each page's last load as <key>.png in this folder"
+    )
     args = parser.parse_args(argv)
-    print(json.dumps(measure_pages(args.home, repeats=args.repeats), indent=2))
+    print(json.dumps(measure_pages(args.home, repeats=args.repeats, screenshots=args.screenshots), indent=2))
     return 0
 
 

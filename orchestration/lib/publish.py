@@ -55,6 +55,10 @@ MART_TABLES: tuple[str, ...] = (
 CURRENT_FILE = "CURRENT"
 MANIFEST_FILE = "manifest.json"
 KEEP_SNAPSHOTS = 3
+# Tables written in this order: the dashboards read one claim's rows of fct_claim_events, and Parquet
+# row groups sorted by claim_id let DuckDB skip all but one (1M claims: 320 -> 22 ms a claim; the
+# sort costs ~6 s of publishing). Column names are code, not input.
+PUBLISH_ORDER = {"fct_claim_events": "claim_id"}
 
 _IDENTIFIER = re.compile(r"^[a-z_][a-z0-9_]*$")
 _SNAPSHOT_ID = re.compile(r"^\d{8}T\d{12}Z$")
@@ -165,8 +169,9 @@ def publish_snapshot(
             name = _checked_identifier(table)
             target = staging / f"{name}.parquet"
             # Identifiers are checked above and the path is ours: nothing here comes from a user.
+            order = f" order by {PUBLISH_ORDER[name]}" if name in PUBLISH_ORDER else ""
             con.execute(
-                f"copy (select * from {MART_SCHEMA}.{name}) to {_sql_path(target)} "  # noqa: S608
+                f"copy (select * from {MART_SCHEMA}.{name}{order}) to {_sql_path(target)} "  # noqa: S608
                 "(format parquet, compression zstd)"
             )
             row = con.execute(f"select count(*) from {MART_SCHEMA}.{name}").fetchone()  # noqa: S608

@@ -147,3 +147,55 @@ def test_unknown_callbacks_are_refused(dash_app: Any) -> None:
     forged = callback_body([("not-a-component", "children")], [("overview-filters", "data", ALL)])
     assert client.post("/_dash-update-component", json=forged).status_code == 403
     assert client.post("/_dash-update-component", data="not json").status_code == 403
+
+
+def test_sign_in_throttle_counts_in_a_sliding_window() -> None:
+    from dashboards.auth import SignInThrottle
+
+    now = [1000.0]
+    throttle = SignInThrottle(
+        window=900, per_name_and_address=3, per_name=5, per_address=4, clock=lambda: now[0]
+    )
+    for _ in range(3):
+        assert throttle.retry_after("ann", "10.0.0.1") == 0
+        throttle.failed("ann", "10.0.0.1")
+        now[0] += 10
+    # locked until the oldest of the three leaves the window: 1000 + 900 - 1030
+    assert throttle.retry_after("ann", "10.0.0.1") == pytest.approx(870)
+    assert throttle.retry_after("ann", "10.0.0.2") == 0  # the same name elsewhere is not locked
+    throttle.failed("ann", "10.0.0.2")
+    throttle.failed("ann", "10.0.0.3")
+    assert throttle.retry_after("ann", "10.0.0.4") > 0  # five failures for the name, from anywhere
+    assert throttle.retry_after("bob", "10.0.0.1") == 0
+    throttle.failed("bob", "10.0.0.1")
+    assert throttle.retry_after("carol", "10.0.0.1") > 0  # four failures from 10.0.0.1, any name
+    now[0] += 900
+    assert throttle.retry_after("ann", "10.0.0.1") == 0  # every failure has aged out
+    throttle.failed("dan", "10.0.0.9")
+    throttle.succeeded("dan", "10.0.0.9")
+    assert throttle._failures.get(("pair", "dan\x0010.0.0.9")) is None
+
+
+def test_repeated_wrong_passwords_lock_the_sign_in(dash_app: Any) -> None:
+    import re
+
+    throttle = dash_app.server.extensions["rcm_sign_in_throttle"]
+    client = dash_app.server.test_client()
+
+    def attempt(password: str) -> Any:
+        page = client.get("/login").get_data(as_text=True)
+        token = re.search(r'name="csrf" value="([^"]+)"', page)
+        assert token
+        return client.post("/login", data={"csrf": token.group(1), "username": "manny", "password": password})
+
+    try:
+        for _ in range(throttle.limits["pair"]):
+            assert attempt("not-the-password").status_code == 401
+        locked = attempt(PASSWORD)  # the right password, too late
+        body = locked.get_data(as_text=True)
+        assert locked.status_code == 429 and "Too many failed sign-ins" in body
+        assert client.get("/overview").status_code == 302  # still signed out
+        login_client(dash_app, "bill")  # another account from the same address still signs in
+    finally:
+        throttle._failures.clear()
+    assert attempt(PASSWORD).status_code == 302

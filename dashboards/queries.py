@@ -658,13 +658,6 @@ def charge_lags(snap: Snapshot, filters: GlobalFilters) -> dict[str, pd.DataFram
     }
 
 
-def charge_lag_by(snap: Snapshot, filters: GlobalFilters, dimension: str) -> pd.DataFrame:
-    """Charge lag per provider or location (one of `CHARGE_LAG_DIMENSIONS`), slowest first."""
-    if dimension not in CHARGE_LAG_DIMENSIONS:
-        raise KeyError(dimension)
-    return charge_lags(snap, filters)[dimension]
-
-
 # ------------------------------------------------------------------------------------------ A/R aging
 
 AGING_BUCKETS = ("0-30", "31-60", "61-90", "91-120", "120+")

@@ -177,7 +177,7 @@ def test_charge_lags_match_the_rows(snap: queries.Snapshot, snapshot_dir: Path, 
         if r["first_submission_date"] is not None and not r["is_voided"]:
             label = r[column] or "(unknown)"
             lags.setdefault(label, []).append((r["first_submission_date"] - r["service_date"]).days)
-    frame = queries.charge_lag_by(snap, GlobalFilters(), dimension)
+    frame = queries.charge_lags(snap, GlobalFilters())[dimension]
     assert dict(zip(frame["label"], frame["claims"], strict=True)) == {k: len(v) for k, v in lags.items()}
     for row in frame.itertuples():
         assert row.median == pytest.approx(statistics.median(lags[row.label]))
@@ -187,7 +187,7 @@ def test_charge_lags_match_the_rows(snap: queries.Snapshot, snapshot_dir: Path, 
             ).fetchone()[0]
         )
     assert list(frame["median"]) == sorted(frame["median"], reverse=True)
-    nobody = queries.charge_lag_by(snap, GlobalFilters(payers=("NO-SUCH-PAYER",)), dimension)
+    nobody = queries.charge_lags(snap, GlobalFilters(payers=("NO-SUCH-PAYER",)))[dimension]
     assert nobody.empty
 
 

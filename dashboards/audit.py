@@ -47,7 +47,7 @@ def record(
     """Append one audit line and return it. `user`/`role` default to the signed-in user."""
     from dashboards.access import current_role, current_user_name
 
-    ids = [str(claim_id) for claim_id in claim_ids]
+    ids = list(map(str, claim_ids))
     entry: dict[str, object] = {
         "at": dt.datetime.now(dt.UTC).isoformat(timespec="milliseconds"),
         "user": user if user is not None else current_user_name(),

@@ -58,8 +58,18 @@ def count(value: int | None) -> str:
     return "—" if value is None else f"{value:,}"
 
 
-def kpi_value(value: float | None, unit: str) -> str:
-    """A KPI in its unit (mart_kpis_monthly.unit): days, percent (0..1) or dollars."""
+def _kpi_money(value: float, compact: bool) -> str:
+    amount = Decimal(str(value)).quantize(CENT, rounding=ROUND_HALF_UP)
+    if compact and abs(amount) >= 1_000_000:
+        # A tile has room for about 11 characters at its size: $2,074,424.33 was cut to "$2,074,424.…".
+        sign = "-" if amount < 0 else ""
+        return f"{sign}${abs(amount) / 1_000_000:,.2f}M"
+    return money(amount)
+
+
+def kpi_value(value: float | None, unit: str, compact: bool = False) -> str:
+    """A KPI in its unit (mart_kpis_monthly.unit): days, percent (0..1) or dollars. `compact` writes
+    dollars of a million or more as $2.07M (tiles; the exact amount goes in their tooltip)."""
     if value is None:
         return "—"
     if unit == "percent":
@@ -67,12 +77,13 @@ def kpi_value(value: float | None, unit: str) -> str:
     if unit == "days":
         return days(value)
     if unit == "dollars":
-        return money(Decimal(str(value)).quantize(CENT, rounding=ROUND_HALF_UP))
+        return _kpi_money(value, compact)
     return f"{value:,.2f}"
 
 
-def kpi_delta(current: float | None, prior: float | None, unit: str) -> str:
-    """Change vs the prior period in the KPI's unit: '+1.2 pts', '-3.0 days', '+$1,200.00'."""
+def kpi_delta(current: float | None, prior: float | None, unit: str, compact: bool = False) -> str:
+    """Change vs the prior period in the KPI's unit: '+1.2 pts', '-3.0 days', '+$1,200.00' (compact:
+    '+$1.15M' from a million up)."""
     if current is None or prior is None:
         return "no prior month"
     diff = current - prior
@@ -82,7 +93,7 @@ def kpi_delta(current: float | None, prior: float | None, unit: str) -> str:
     if unit == "days":
         return f"{sign}{abs(diff):,.1f} days"
     if unit == "dollars":
-        return f"{sign}{money(Decimal(str(abs(diff))).quantize(CENT, rounding=ROUND_HALF_UP))}"
+        return f"{sign}{_kpi_money(abs(diff), compact)}"
     return f"{sign}{abs(diff):,.2f}"
 
 

@@ -366,13 +366,15 @@ def denial_heatmap(snap: Snapshot, filters: GlobalFilters) -> pd.DataFrame:
 
 
 def initial_denial_trend(snap: Snapshot, filters: GlobalFilters) -> pd.DataFrame:
-    """Initial denial rate by month of service: initially denied primary claims / primary claims."""
+    """Initial denial rate by month of service: initially denied primary claims / primary claims, with
+    how many of them have a first remittance yet (`adjudicated`): a recent month's rate still rises."""
     where, params = _where(filters, extra=[("payer_sequence = 'primary'", []), ("not is_voided", [])])
     sql = _compose(
         """
         select service_month as month, count(*) as claims,
             count(*) filter (where is_initially_denied) as initially_denied,
-            count(*) filter (where is_initially_denied) / count(*) as rate
+            count(*) filter (where is_initially_denied) / count(*) as rate,
+            count(first_remit_date) as adjudicated
         from fct_claims
         where {where}
         group by service_month

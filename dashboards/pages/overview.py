@@ -113,15 +113,25 @@ def kpi_tiles(series: Any, month: dt.date) -> list[html.Div]:
                     html.Div(
                         str(latest["kpi_name"]), className="tile-label", title=str(latest["definition"] or "")
                     ),
-                    html.Div(kpi_value(value, unit), className="tile-value"),
+                    html.Div(
+                        kpi_value(value, unit, compact=True),
+                        className="tile-value",
+                        title=kpi_value(value, unit),
+                    ),
                     html.Div(
                         [
-                            html.Span(kpi_delta(value, _number(prior), unit), className=delta_class),
+                            html.Span(
+                                kpi_delta(value, _number(prior), unit, compact=True),
+                                className=delta_class,
+                                title=kpi_delta(value, _number(prior), unit),
+                            ),
                             html.Span(" vs prior month", className="tile-note"),
                         ]
                     ),
                     html.Div(
-                        "Target " + kpi_value(target, unit) if target is not None else "No target set",
+                        "Target " + kpi_value(target, unit, compact=True)
+                        if target is not None
+                        else "No target set",
                         className="tile-target "
                         + ("on-target" if on_target else "off-target" if on_target is False else ""),
                     ),

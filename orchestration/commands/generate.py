@@ -30,7 +30,12 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument(
         "--out", type=Path, required=True, help="output folder (its generated parts are replaced)"
     )
-    parser.add_argument("--claims", type=_positive, default=20000, help="insured encounters (default 20000)")
+    parser.add_argument(
+        "--claims",
+        type=_positive,
+        default=20000,
+        help="insured encounters (default 20000); one whose claim would go out after the as-of date stays unbilled",
+    )
     parser.add_argument("--seed", type=int, default=42, help="random seed (default 42)")
     parser.add_argument(
         "--start", type=_date, default=date(2025, 5, 1), help="first day (default 2025-05-01)"
@@ -45,13 +50,18 @@ def run(args: argparse.Namespace) -> int:
     started = time.perf_counter()
     truth = generate(args.out, claims=args.claims, seed=args.seed, start=args.start, months=args.months)
     log.info(
-        "generated %s claims in %.1f s into %s", truth["claim_count"], time.perf_counter() - started, args.out
+        "generated %s claims (%s encounters not billed by the as-of date) in %.1f s into %s",
+        truth["claim_count"],
+        truth["unbilled_encounter_count"],
+        time.perf_counter() - started,
+        args.out,
     )
     headline = {
         key: truth[key]
         for key in (
             "as_of_date",
             "claim_count",
+            "unbilled_encounter_count",
             "total_billed_amount",
             "total_insurance_paid_amount",
             "total_patient_paid_amount",

@@ -647,6 +647,15 @@ class Simulator:
         month = date.fromordinal(dos).month
         if behaviour.deductible_cents and rng.random() < 0.65 * (13 - month) / 12:
             first.deductible_left = int(behaviour.deductible_cents * (0.2 + 0.8 * rng.random()))
+        lag = 1 + int(rng.lognormvariate(0.9, 0.7)) if not encounter.institutional else 3 + rng.randint(0, 6)
+        if rng.random() < 0.02:
+            lag = 15 + rng.randint(0, 45)  # a charge held for coding or credentialing
+        submitted = dos + lag
+        if submitted > self.as_of:
+            # Not billed yet at the as-of date (it would sit in the practice's unbilled queue): nothing
+            # of it reaches the files. Clamping the date instead piled the last days' claims onto the
+            # as-of day (11,196 claims on one day at 1M) and skewed the last month's charges and rates.
+            return encounter, timeline
         # Point-of-service copay, when the plan has one and no secondary payer covers it.
         pos_paid = 0
         has_em = any(line.code in EM_CODES for line in encounter.lines)
@@ -654,10 +663,6 @@ class Simulator:
             pos_paid = behaviour.copay_cents
             method = "card" if rng.random() < 0.7 else "cash"
             self._payment(timeline, encounter, dos, pos_paid, method, "point_of_service")
-        lag = 1 + int(rng.lognormvariate(0.9, 0.7)) if not encounter.institutional else 3 + rng.randint(0, 6)
-        if rng.random() < 0.02:
-            lag = 15 + rng.randint(0, 45)  # a charge held for coding or credentialing
-        submitted = min(dos + lag, self.as_of)
         settled, clean = self._primary(timeline, encounter, first, submitted, root)
         if not first.records:
             return encounter, timeline  # never answered: the patient is not billed yet

@@ -64,6 +64,7 @@ class Truth:
         self.denials_by_root: Counter[str] = Counter()
         self.denial_outcomes: Counter[str] = Counter()
         self.claims_without_remittance = 0
+        self.unbilled_encounter_count = 0
         self.open_ar_insurance = 0
         self.open_ar_patient = 0
         self.credit_insurance = 0
@@ -150,7 +151,8 @@ class Truth:
         self.contractual += contractual
         self.write_offs += insurance_write_offs + patient_write_offs
         if charge is None:
-            # Not billed by the as-of date (cannot happen with clamped submission dates; kept for safety).
+            # Not billed by the as-of date: the encounter is in no file, so it is no claim.
+            self.unbilled_encounter_count += 1
             return
         self.claim_count += 1
         self.claims_by_payer[primary_payer] += 1
@@ -225,6 +227,7 @@ class Truth:
             "initial_denied_billed_amount": csv_amount(self.initial_denied_billed),
             "initial_denials_by_root_cause": dict(sorted(self.denials_by_root.items())),
             "claims_without_remittance": self.claims_without_remittance,
+            "unbilled_encounter_count": self.unbilled_encounter_count,
             "open_ar_insurance_amount": csv_amount(self.open_ar_insurance),
             "open_ar_patient_amount": csv_amount(self.open_ar_patient),
             "median_days_submission_to_first_payment_by_payer": medians,

@@ -73,6 +73,32 @@ def test_denials_figures_have_data_and_sum_to_the_total(dash_app: Any, snapshot_
     assert all(label.startswith("CARC ") for label in carc["data"][0]["x"])
 
 
+def test_denial_trend_draws_months_still_being_adjudicated_apart(dash_app: Any) -> None:
+    """A recent month with few remittances would read as a fall in denials: it goes to a dotted trace
+    that starts at the last settled month; settled months stay on the main line."""
+    import pandas as pd
+
+    from dashboards.pages import denials
+
+    frame = pd.DataFrame(
+        {
+            "month": [dt.date(2026, 8, 1), dt.date(2026, 9, 1), dt.date(2026, 10, 1)],
+            "claims": [100, 100, 100],
+            "initially_denied": [13, 12, 2],
+            "rate": [0.13, 0.12, 0.02],
+            "adjudicated": [99, 92, 21],
+        }
+    )
+    settled, maturing, target = denials.trend_figure(frame, 0.05)["data"]
+    assert settled["y"] == [13.0, 12.0, None]
+    assert maturing["x"] == ["2026-09-01", "2026-10-01"] and maturing["y"] == [12.0, 2.0]
+    assert maturing["line"]["dash"] == "dot" and "Not yet adjudicated" in maturing["name"]
+    assert maturing["customdata"][-1][2:] == [21, 21.0]
+    assert target["name"] == "Target"
+    ripe = frame.assign(adjudicated=[100, 100, 95])
+    assert [trace["name"] for trace in denials.trend_figure(ripe, None)["data"]] == ["Initial denial rate"]
+
+
 def test_denials_empty_range_says_so(dash_app: Any) -> None:
     from dashboards.pages import denials
 

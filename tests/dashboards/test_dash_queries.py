@@ -108,6 +108,7 @@ def test_initial_denial_trend_counts(snap: queries.Snapshot, snapshot_dir: Path)
     assert int(row["claims"]) == len(march)
     assert int(row["initially_denied"]) == sum(r["is_initially_denied"] for r in march)
     assert row["rate"] == pytest.approx(row["initially_denied"] / row["claims"])
+    assert int(row["adjudicated"]) == sum(r["first_remit_date"] is not None for r in march)
 
 
 def test_payment_lag_boxes_are_medians_slowest_first(snap: queries.Snapshot, snapshot_dir: Path) -> None:

@@ -32,7 +32,10 @@ def test_a_different_seed_writes_different_data(tmp_path: Path) -> None:
     small = {"claims": 300, "start": date(2025, 1, 1), "months": 2}
     one = generate(tmp_path / "one", seed=1, **small)
     two = generate(tmp_path / "two", seed=2, **small)
-    assert one["claim_count"] == two["claim_count"] == 300
+    # Every insured encounter asked for is a claim or, when its claim would go out after the as-of
+    # date, an unbilled encounter that reaches no file.
+    assert one["claim_count"] + one["unbilled_encounter_count"] == 300
+    assert two["claim_count"] + two["unbilled_encounter_count"] == 300
     assert one["total_billed_amount"] != two["total_billed_amount"]
     manifest_one = json.loads((tmp_path / "one" / "manifest.json").read_text())
     manifest_two = json.loads((tmp_path / "two" / "manifest.json").read_text())

@@ -87,11 +87,25 @@ def recount(demo: DemoData) -> Recount:
 
 def test_counts_and_billed_amount(demo: DemoData, recount: Recount) -> None:
     truth = demo.truth
-    assert truth["claim_count"] == len(recount.first) == 4000
+    assert truth["claim_count"] == len(recount.first)
+    assert truth["claim_count"] + truth["unbilled_encounter_count"] == truth["parameters"]["claims"] == 4000
+    assert 0 < truth["unbilled_encounter_count"] < 0.05 * 4000
     assert truth["voided_claim_count"] == len(recount.voided) > 0
     assert truth["line_count"] == sum(c.lines for c in recount.first.values())
     billed = sum(c.charge for pcn, c in recount.first.items() if pcn not in recount.voided)
     assert truth["total_billed_amount"] == money(billed)
+
+
+def test_no_claims_pile_up_on_the_as_of_date(demo: DemoData, recount: Recount) -> None:
+    """Claims whose submission would fall after the as-of date are not billed yet: the last day gets
+    an ordinary day's submissions, not every late claim of the period's last weeks."""
+    by_day: dict[str, int] = defaultdict(int)
+    for claim in recount.first.values():
+        by_day[claim.submission_date] += 1
+    as_of = demo.truth["as_of_date"].replace("-", "")
+    assert max(by_day) <= as_of
+    last_weeks = [by_day[day] for day in sorted(by_day)[-29:-1]]
+    assert by_day.get(as_of, 0) <= 2 * max(last_weeks)
 
 
 def test_money_totals_from_835_and_csv(demo: DemoData) -> None:

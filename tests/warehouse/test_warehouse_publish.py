@@ -19,7 +19,8 @@ def _tiny_warehouse(path: Path, claims: int = 3) -> duckdb.DuckDBPyConnection:
     con.execute("create schema if not exists marts")
     con.execute(
         "create or replace table marts.fct_claims as select range::varchar as claim_id,"
-        " cast(range * 10 + 0.25 as decimal(18,2)) as billed_amount, date '2024-03-25' as as_of_date"
+        " cast(range * 10 + 0.25 as decimal(18,2)) as billed_amount, date '2024-03-25' as as_of_date,"
+        " 0.00::decimal(18,2) as insurance_balance_amount, 0.00::decimal(18,2) as patient_balance_amount"
         f" from range({claims})"
     )
     con.execute(
@@ -149,3 +150,40 @@ def test_readers_see_no_errors_while_rebuilding_and_republishing(
     assert queries[0] > 10
     assert len(seen) >= 2
     assert len(publish.list_snapshots(settings.snapshots_dir)) == 3
+
+
+def test_layout_orders_and_splits_the_tables_the_dashboards_read(tmp_path: Path) -> None:
+    """fct_claims comes out largest open balance first, mart_work_list by rank in row groups of at most
+    16,384 rows; both keep every row and every cent."""
+    con = duckdb.connect(str(tmp_path / "w.duckdb"))
+    con.execute("create schema marts")
+    con.execute(
+        "create table marts.fct_claims as select lpad(range::varchar, 6, '0') as claim_id,"
+        " cast((range * 7919) % 1000 + 0.01 as decimal(18,2)) as insurance_balance_amount,"
+        " cast(range % 3 as decimal(18,2)) as patient_balance_amount, date '2024-03-25' as as_of_date"
+        " from range(5000)"
+    )
+    con.execute(
+        "create table marts.mart_work_list as select lpad(range::varchar, 6, '0') as claim_id,"
+        " (40000 - range)::integer as priority_rank from range(40000)"
+    )
+    result = publish.publish_snapshot(con, tmp_path / "s", tables=("fct_claims", "mart_work_list"))
+    reader = duckdb.connect()
+    claims = str(result.path / "fct_claims.parquet")
+    work_list = str(result.path / "mart_work_list.parquet")
+    balances = [
+        row[0]
+        for row in reader.execute(
+            f"select insurance_balance_amount + patient_balance_amount from read_parquet('{claims}')"
+        ).fetchall()
+    ]
+    assert len(balances) == 5000 and balances == sorted(balances, reverse=True)
+    assert reader.execute(f"select sum(insurance_balance_amount) from read_parquet('{claims}')").fetchone() == (
+        con.execute("select sum(insurance_balance_amount) from marts.fct_claims").fetchone()
+    )
+    ranks = [r[0] for r in reader.execute(f"select priority_rank from read_parquet('{work_list}')").fetchall()]
+    assert ranks == list(range(1, 40001))
+    groups = reader.execute(
+        f"select distinct row_group_id, row_group_num_rows from parquet_metadata('{work_list}')"
+    ).fetchall()
+    assert len(groups) == 3 and max(rows for _, rows in groups) <= 16_384

@@ -94,3 +94,12 @@ def test_lock_is_reentrant_in_one_thread_and_required_for_writing(settings) -> N
     with writer_lock(settings, timeout=0), writer_lock(settings, timeout=0), open_warehouse(settings) as con:
         assert con.execute("select count(*) from raw.load_ledger").fetchone() == (0,)
     assert not holds_writer_lock(settings)
+
+
+def test_warehouse_connections_are_capped_like_dbt(settings, monkeypatch: pytest.MonkeyPatch) -> None:
+    """Ingest and publish get DuckDB's memory cap from RCM_DUCKDB_MEMORY_LIMIT (default 2GB), as dbt does."""
+    with writer_lock(settings, timeout=0), open_warehouse(settings) as con:
+        assert con.execute("select current_setting('memory_limit')").fetchone() == ("1.8 GiB",)
+    monkeypatch.setenv("RCM_DUCKDB_MEMORY_LIMIT", "512MB")
+    with writer_lock(settings, timeout=0), open_warehouse(settings) as con:
+        assert con.execute("select current_setting('memory_limit')").fetchone() == ("488.2 MiB",)

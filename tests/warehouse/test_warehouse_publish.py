@@ -178,10 +178,12 @@ def test_layout_orders_and_splits_the_tables_the_dashboards_read(tmp_path: Path)
         ).fetchall()
     ]
     assert len(balances) == 5000 and balances == sorted(balances, reverse=True)
-    assert reader.execute(f"select sum(insurance_balance_amount) from read_parquet('{claims}')").fetchone() == (
-        con.execute("select sum(insurance_balance_amount) from marts.fct_claims").fetchone()
-    )
-    ranks = [r[0] for r in reader.execute(f"select priority_rank from read_parquet('{work_list}')").fetchall()]
+    assert reader.execute(
+        f"select sum(insurance_balance_amount) from read_parquet('{claims}')"
+    ).fetchone() == (con.execute("select sum(insurance_balance_amount) from marts.fct_claims").fetchone())
+    ranks = [
+        r[0] for r in reader.execute(f"select priority_rank from read_parquet('{work_list}')").fetchall()
+    ]
     assert ranks == list(range(1, 40001))
     groups = reader.execute(
         f"select distinct row_group_id, row_group_num_rows from parquet_metadata('{work_list}')"

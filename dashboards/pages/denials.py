@@ -293,19 +293,37 @@ def trend_figure(frame: Any, target: float | None) -> Figure:
         }
     ]
     if not all(mature):
-        # Dotted from the last settled month on, so the line does not read as a fall in denials.
-        start = max((i for i, ok in enumerate(mature) if ok), default=-1)
-        keep = [i for i in range(len(months)) if i == start or not mature[i]]
+        # Each run of maturing months is dotted from the settled month on either side, so the line does
+        # not read as a fall in denials; a settled stretch between two runs stays off the dotted trace.
+        last = len(months) - 1
+        keep = [
+            i
+            for i in range(len(months))
+            if not mature[i] or (i > 0 and not mature[i - 1]) or (i < last and not mature[i + 1])
+        ]
+        xs: list[str] = []
+        ys: list[float | None] = []
+        dotted_data: list[list[Any]] = []
+        for position, i in enumerate(keep):
+            previous = keep[position - 1] if position else i - 1
+            if position and (i != previous + 1 or (mature[previous] and mature[i])):
+                # a gap breaks the dotted line over the settled months between two maturing runs
+                xs.append(months[previous + 1])
+                ys.append(None)
+                dotted_data.append(customdata[previous + 1])
+            xs.append(months[i])
+            ys.append(rates[i])
+            dotted_data.append(customdata[i])
         data.append(
             {
                 "type": "scatter",
-                "x": [months[i] for i in keep],
-                "y": [rates[i] for i in keep],
+                "x": xs,
+                "y": ys,
                 "mode": "lines+markers",
                 "name": f"Not yet adjudicated (under {MATURE_SHARE:.0%} remitted)",
                 "line": {"color": RED, "width": 2, "dash": "dot"},
                 "marker": {"symbol": "circle-open", "size": 8},
-                "customdata": [customdata[i] for i in keep],
+                "customdata": dotted_data,
                 "hovertemplate": "%{x|%b %Y}: %{y:.1f} % so far<br>%{customdata[0]} of %{customdata[1]} claims; "
                 "%{customdata[2]} adjudicated (%{customdata[3]:.0f} %)<extra></extra>",
             }

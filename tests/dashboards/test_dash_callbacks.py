@@ -97,6 +97,26 @@ def test_denial_trend_draws_months_still_being_adjudicated_apart(dash_app: Any) 
     assert target["name"] == "Target"
     ripe = frame.assign(adjudicated=[100, 100, 95])
     assert [trace["name"] for trace in denials.trend_figure(ripe, None)["data"]] == ["Initial denial rate"]
+    # Two maturing runs (Feb, and May-Jun) with settled months around them: the dotted trace breaks
+    # over the settled Mar-Apr instead of drawing across them.
+    months = [dt.date(2026, m, 1) for m in range(1, 7)]
+    gappy = pd.DataFrame(
+        {
+            "month": months,
+            "claims": [100] * 6,
+            "initially_denied": [13, 5, 12, 14, 4, 1],
+            "rate": [0.13, 0.05, 0.12, 0.14, 0.04, 0.01],
+            "adjudicated": [100, 50, 95, 99, 40, 10],
+        }
+    )
+    settled, maturing = denials.trend_figure(gappy, None)["data"]
+    assert [y is None for y in settled["y"]] == [False, True, False, False, True, True]
+    assert [y for y in settled["y"] if y is not None] == pytest.approx([13.0, 12.0, 14.0])
+    assert maturing["x"] == [
+        m.isoformat() for m in [months[0], months[1], months[2], months[3], months[3], months[4], months[5]]
+    ]
+    assert maturing["y"][3] is None
+    assert [y for y in maturing["y"] if y is not None] == pytest.approx([13.0, 5.0, 12.0, 14.0, 4.0, 1.0])
 
 
 def test_denials_empty_range_says_so(dash_app: Any) -> None:

@@ -80,6 +80,17 @@ def _context() -> Any:
         return _state
 
 
+def warm_up() -> None:
+    """Build the process's GX context in a background thread (importing GX takes ~5 s).
+
+    The loader calls it when worker processes validate the CSV extracts: this process will validate
+    again in the asset checks that follow, and it would otherwise sit idle while the workers run.
+    A later ``validate_frame`` waits on the lock until the context is ready.
+    """
+    if "context" not in _state:
+        threading.Thread(target=_context, name="gx-warm-up", daemon=True).start()
+
+
 def _batch_definition(kind: str) -> Any:
     state = _context()
     with _lock:

@@ -709,19 +709,17 @@ def _parse_pending(
                 ],
                 fatal=True,
             )
+        elif (from_worker := prefetched.result() if prefetched is not None else None) is not None:
+            parsed, worker_seconds = from_worker
+            result.parsed_in_worker = True
+            started = time.perf_counter() - worker_seconds
         elif csv_kind is not None:
             parsed = parse_csv_file(
                 data, result.file_id, file_name, csv_kind, csv_validator or _default_csv_validator()
             )
         else:
-            from_worker = prefetched.result() if prefetched is not None else None
-            if from_worker is not None:
-                parsed, worker_seconds = from_worker
-                result.parsed_in_worker = True
-                started = time.perf_counter() - worker_seconds
-            else:
-                reader, to_arrow = (parser, None) if parser is not None else _default_reader()
-                parsed = parse_x12_file(data, result.file_id, file_name, reader, to_arrow)
+            reader, to_arrow = (parser, None) if parser is not None else _default_reader()
+            parsed = parse_x12_file(data, result.file_id, file_name, reader, to_arrow)
     except Exception as exc:  # a reader bug must not stop the other files: quarantine this one
         log.exception("reading %s failed", result.source_path)
         parsed = _Parsed(
@@ -1000,6 +998,25 @@ def _parse_x12_chunk_rows(
     return tables, [None if item is None else (*item[:4], item[4] * (1 + share)) for item in files]
 
 
+def _parse_csv_entry(path_text: str, file_id: str, kind: str) -> list[tuple[_Parsed, float] | None]:
+    """Read one CSV extract, run its GX suite and type its good rows (in a worker process).
+
+    The answer has the shape of a one-file chunk: ``[(parsed, seconds)]``, or ``[None]`` when the bytes
+    changed since they were hashed or the reading raised: the loading process then parses the file
+    itself, as without workers (and reports a crash as READ_FAILED).
+    """
+    started = time.perf_counter()
+    path = Path(path_text)
+    try:
+        data = path.read_bytes()
+        if hashlib.sha256(data).hexdigest()[:16] != file_id:
+            return [None]
+        parsed = parse_csv_file(data, file_id, path.name, kind, _default_csv_validator())
+    except Exception:
+        return [None]
+    return [(parsed, time.perf_counter() - started)]
+
+
 def _parsed_from_chunk(tables: dict[str, pa.Table], offsets: dict[str, int], item: _ChunkFile) -> _Parsed:
     """One file's ``_Parsed`` out of a parsed chunk (its rows are slices of the chunk's tables)."""
     assert item is not None
@@ -1021,17 +1038,29 @@ def _parsed_from_chunk(tables: dict[str, pa.Table], offsets: dict[str, int], ite
 
 
 class _Chunk:
-    """Files parsed together: in a worker (``future``) or, with one process, here on first use."""
+    """Files parsed together: in a worker (``future``) or, with one process, here on first use.
 
-    def __init__(self, entries: list[tuple[str, str]], future: Future[Any] | None = None) -> None:
+    ``csv_kind`` marks a chunk of one CSV extract (always parsed in a worker: ``_parse_csv_entry``).
+    """
+
+    def __init__(
+        self, entries: list[tuple[str, str]], future: Future[Any] | None = None, csv_kind: str | None = None
+    ) -> None:
         self.entries = entries
         self.future = future
+        self.csv_kind = csv_kind
         self.in_worker = future is not None
         self._files: list[_Parsed | None] | None = None
         self._seconds: list[float] = []
 
     def _resolve(self) -> list[_Parsed | None]:
         if self._files is None:
+            if self.csv_kind is not None:
+                assert self.future is not None
+                answers = self.future.result()
+                self._files = [None if item is None else item[0] for item in answers]
+                self._seconds = [0.0 if item is None else item[1] for item in answers]
+                return self._files
             tables, files = (
                 self.future.result() if self.future is not None else _parse_x12_chunk(self.entries)
             )
@@ -1059,12 +1088,21 @@ class _ChunkSlot:
         return None if parsed is None else (parsed, self.chunk._seconds[self.index])
 
 
-def _chunks(ahead: Sequence[tuple[Path, str, int]]) -> list[list[tuple[Path, str, int]]]:
-    """Consecutive files grouped into chunks of at most CHUNK_MAX_BYTES / CHUNK_MAX_FILES."""
-    out: list[list[tuple[Path, str, int]]] = []
+def _chunks(
+    ahead: Sequence[tuple[Path, str, int, str | None]],
+) -> list[list[tuple[Path, str, int, str | None]]]:
+    """Consecutive X12 files grouped into chunks of at most CHUNK_MAX_BYTES / CHUNK_MAX_FILES; each
+    CSV extract is a chunk of its own (its suite is validated file by file)."""
+    out: list[list[tuple[Path, str, int, str | None]]] = []
     size = 0
     for entry in ahead:
-        if not out or len(out[-1]) >= CHUNK_MAX_FILES or size + entry[2] > CHUNK_MAX_BYTES:
+        if (
+            not out
+            or entry[3] is not None
+            or out[-1][0][3] is not None
+            or len(out[-1]) >= CHUNK_MAX_FILES
+            or size + entry[2] > CHUNK_MAX_BYTES
+        ):
             out.append([])
             size = 0
         out[-1].append(entry)
@@ -1072,24 +1110,30 @@ def _chunks(ahead: Sequence[tuple[Path, str, int]]) -> list[list[tuple[Path, str
     return out
 
 
-def _new_x12_files(
-    files: Sequence[Path], csv_kind: str | None, known_ids: set[str]
-) -> list[tuple[Path, str, int]]:
-    """(path, file_id, size) of files that will go to the X12 reader and are not in the ledger yet."""
-    out: list[tuple[Path, str, int]] = []
+def _files_ahead(
+    files: Sequence[Path], csv_kind: str | None, known_ids: set[str], with_csv: bool
+) -> list[tuple[Path, str, int, str | None]]:
+    """(path, file_id, size, CSV kind or None for X12) of new files that can be parsed ahead.
+
+    X12 files always qualify; CSV extracts only ``with_csv`` (their suite then runs in a worker).
+    """
+    out: list[tuple[Path, str, int, str | None]] = []
     seen: set[str] = set()
     for path in files:
         try:
             data = path.read_bytes()
         except OSError:
             continue
-        if _is_blank(data) or classify(path.name, data, csv_kind)[0] is not None:
+        if _is_blank(data):
+            continue
+        kind = classify(path.name, data, csv_kind)[0]
+        if kind is not None and not with_csv:
             continue
         file_id = hashlib.sha256(data).hexdigest()[:16]
         if file_id in seen or file_id in known_ids:
             continue
         seen.add(file_id)
-        out.append((path, file_id, len(data)))
+        out.append((path, file_id, len(data), kind))
     return out
 
 
@@ -1145,12 +1189,28 @@ def load_files(
         to_read = [path for path in files if path not in unchanged]
         known_ids = _ledger_ids(con)
         # With the real reader, new X12 files are parsed ahead in chunks (see _parse_x12_chunk): in
-        # worker processes when there are enough bytes to pay for starting them, else here.
-        ahead = _new_x12_files(to_read, csv_kind, known_ids) if parser is None and len(to_read) > 1 else []
+        # worker processes when there are enough bytes to pay for starting them, else here. With
+        # workers and the real GX suites, new CSV extracts are also read and validated in them, one
+        # file per task (the suites are most of a CSV load's CPU).
+        csv_ahead = workers > 1 and csv_validator is None
+        ahead = (
+            _files_ahead(to_read, csv_kind, known_ids, with_csv=csv_ahead)
+            if parser is None and len(to_read) > 1
+            else []
+        )
         if len(ahead) < 2:
             ahead = []
-        use_pool = workers > 1 and sum(size for _p, _id, size in ahead) >= PARALLEL_MIN_BYTES
-        waiting = [[(str(path), file_id) for path, file_id, _size in chunk] for chunk in _chunks(ahead)]
+        use_pool = workers > 1 and sum(entry[2] for entry in ahead) >= PARALLEL_MIN_BYTES
+        if not use_pool:  # no workers: CSV extracts are parsed here, file by file, as they come
+            ahead = [entry for entry in ahead if entry[3] is None]
+        elif any(entry[3] is not None for entry in ahead):
+            from expectations.runner import warm_up
+
+            warm_up()  # the asset checks after this load validate again, in this process
+        waiting = [
+            ([(str(path), file_id) for path, file_id, _size, _kind in chunk], chunk[0][3])
+            for chunk in _chunks(ahead)
+        ]
         slots: dict[Path, _ChunkSlot] = {}
         open_chunks: dict[int, int] = {}  # id(chunk) -> its files not yet taken by the loop below
         pool = ProcessPoolExecutor(max_workers=workers, mp_context=get_context("spawn")) if use_pool else None
@@ -1159,9 +1219,14 @@ def load_files(
         batch_bytes = 0
 
         def start_chunk() -> None:
-            entries = waiting.pop(0)
-            future = pool.submit(_parse_x12_chunk, entries) if pool is not None else None
-            chunk = _Chunk(entries, future)
+            entries, chunk_csv_kind = waiting.pop(0)
+            future: Future[Any] | None = None
+            if chunk_csv_kind is not None:
+                assert pool is not None
+                future = pool.submit(_parse_csv_entry, *entries[0], chunk_csv_kind)
+            elif pool is not None:
+                future = pool.submit(_parse_x12_chunk, entries)
+            chunk = _Chunk(entries, future, chunk_csv_kind)
             open_chunks[id(chunk)] = len(entries)
             for index, (path_text, _file_id) in enumerate(entries):
                 slots[Path(path_text)] = chunk.slot(index)

@@ -326,3 +326,48 @@ def test_real_dates_expectation_agrees_with_gx_strftime_value_for_value() -> Non
     assert 0 < len(flagged) < len(frame) - 1  # both kinds of answer occur
     assert 0 not in flagged and 5 not in flagged  # a leap day; strptime takes one-digit months too
     assert {1, 2, 3, 4} <= set(flagged)  # not a leap year, February 30, month 13, month 0
+
+
+def test_extracts_validated_in_worker_processes_load_what_one_process_loads(
+    settings, files: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from conftest import dump_raw
+
+    from orchestration.lib import loader
+    from orchestration.settings import get_settings
+
+    rows = [_claim(), _claim(pcn="PCN2", service_date="2024-13-01"), _claim(pcn="PCN7", charge="1,000.00")]
+    (files / "claims_2024-03.csv").write_text(CLAIMS_HEADER + "\n" + "\n".join(rows) + "\n")
+    (files / "claims_2024-04.csv").write_text(CLAIMS_HEADER + "\n" + _claim(pcn="PCN9") + "\n")
+    (files / "bank_deposits_bad.csv").write_text(
+        "deposit_id,deposit_date,bank_account,amount,deposit_type,trace_number,payer_id\n"
+        "D1,03/04/2024,OPS,10.00,eft,,\n"
+    )
+    (files / "patient_payments_no_header.csv").write_text("P1,2024-03-01,1.00\n")
+    serial = load_files([files], settings, processes=1)
+
+    monkeypatch.setenv("RCM_HOME", str(tmp_path / "parallel_home"))
+    monkeypatch.setattr(loader, "PARALLEL_MIN_BYTES", 0)
+    parallel_settings = get_settings()
+    parallel = load_files([files], parallel_settings, processes=2)
+
+    assert [r.parsed_in_worker for r in parallel] == [True] * 4
+    assert not any(r.parsed_in_worker for r in serial)
+    summary = [
+        (r.file_name, r.status, r.money_totals, r.row_counts, r.issue_counts, r.counts) for r in serial
+    ]
+    assert [
+        (r.file_name, r.status, r.money_totals, r.row_counts, r.issue_counts, r.counts) for r in parallel
+    ] == (summary)
+    assert [status for _name, status, *_ in summary] == [
+        "quarantined",
+        "loaded_with_warnings",
+        "loaded",
+        "quarantined",
+    ]
+    normalize = {"load_ledger": lambda row: row[:4] + row[5:-1]}  # stored_path, parse_seconds differ
+    left, right = dump_raw(settings), dump_raw(parallel_settings)
+    for table in left:
+        fix = normalize.get(table, lambda row: row)
+        assert sorted(map(fix, left[table]), key=repr) == sorted(map(fix, right[table]), key=repr), table
+    assert len(left["load_issues"]) >= 4  # the GX row failures and the field count error, with raw text

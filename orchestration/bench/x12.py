@@ -322,8 +322,10 @@ def _pyx12_seconds(data: bytes, limit: int) -> tuple[float | None, int, str]:
 
 def _loader_chunks(paths: list[Path], blobs: list[bytes]) -> list[list[tuple[str, str]]]:
     """``paths`` grouped as the loader groups new X12 files for its reader (``(path, file_id)``)."""
-    entries = [(Path(path), file_id_of(blob), len(blob)) for path, blob in zip(paths, blobs, strict=True)]
-    return [[(str(path), file_id) for path, file_id, _size in chunk] for chunk in _chunks(entries)]
+    entries = [
+        (Path(path), file_id_of(blob), len(blob), None) for path, blob in zip(paths, blobs, strict=True)
+    ]
+    return [[(str(path), file_id) for path, file_id, _size, _kind in chunk] for chunk in _chunks(entries)]
 
 
 def measure_x12(paths: list[Path], pyx12_bytes: int = 1_000_000, repeat: int = 3) -> dict:

@@ -11,7 +11,7 @@ from decimal import Decimal as D
 from pathlib import Path
 
 import pytest
-from conftest import query
+from conftest import dump_raw, query
 
 from expectations.suites import SUITES_DIR, suite_definition, suite_json
 from orchestration.lib.csv_extracts import CSV_KINDS, detect_csv_kind, read_csv_text
@@ -331,8 +331,6 @@ def test_real_dates_expectation_agrees_with_gx_strftime_value_for_value() -> Non
 def test_extracts_validated_in_worker_processes_load_what_one_process_loads(
     settings, files: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    from conftest import dump_raw
-
     from orchestration.lib import loader
     from orchestration.settings import get_settings
 

@@ -132,7 +132,8 @@ def _hold_back_last_day(demo: Path, held: Path) -> str | None:
     return last_day
 
 
-_PUBLISHED = re.compile(r"published snapshot \S+ \(as of [^)]*\) in ([0-9.]+) s")
+# the Dagster log line (INFO) or, with RCM_LOG_LEVEL=WARNING as the bench runs it, `rcm build`'s summary
+_PUBLISHED = re.compile(r"(?:published snapshot \S+ \(as of [^)]*\) in|, published in) ([0-9.]+) s")
 
 
 PEER_SAMPLE_BYTES = 100_000_000

@@ -121,6 +121,7 @@ class BuildSummary:
     as_of_date: str | None = None
     rows: dict[str, int] = field(default_factory=dict)
     failed_steps: list[str] = field(default_factory=list)
+    publish_seconds: float | None = None
 
     def lines(self) -> list[str]:
         def count(kind: str, *statuses: str) -> int:
@@ -141,7 +142,10 @@ class BuildSummary:
         for step in self.failed_steps:
             out.append(f"  failed step: {step}")
         if self.snapshot_id:
-            out.append(f"  snapshot: {self.snapshot_id} (as of {self.as_of_date})")
+            published = (
+                f", published in {self.publish_seconds:.1f} s" if self.publish_seconds is not None else ""
+            )
+            out.append(f"  snapshot: {self.snapshot_id} (as of {self.as_of_date}){published}")
             for table in KEY_MARTS:
                 if table in self.rows:
                     out.append(f"    {table}: {self.rows[table]:,} rows")
@@ -188,6 +192,8 @@ def summarize(result: ExecuteInProcessResult, seconds: float, run_results: Path)
         metadata: dict[str, Any] = {key: value.value for key, value in materialization.metadata.items()}
         summary.snapshot_id = str(metadata.get("snapshot_id") or "") or None
         summary.as_of_date = str(metadata.get("as_of_date") or "") or None
+        if isinstance(metadata.get("seconds"), int | float):
+            summary.publish_seconds = float(metadata["seconds"])
         rows = metadata.get("rows")
         if isinstance(rows, dict):
             summary.rows = {str(k): int(v) for k, v in rows.items()}

@@ -39,6 +39,13 @@ def test_build_summary_counts(synthetic_home: BuiltWarehouse) -> None:
     assert summary.snapshot_id
     assert summary.as_of_date == "2024-03-25"
     assert summary.rows["fct_claims"] == 9
+    # the bench reads the publish time from this line (RCM_LOG_LEVEL=WARNING hides Dagster's own)
+    from orchestration.commands.bench import _PUBLISHED
+
+    assert summary.publish_seconds is not None and summary.publish_seconds > 0
+    [line] = [line for line in summary.lines() if line.startswith("  snapshot: ")]
+    match = _PUBLISHED.search(line)
+    assert match is not None and float(match.group(1)) == round(summary.publish_seconds, 1)
 
 
 def test_claim_lifecycle(con: duckdb.DuckDBPyConnection) -> None:

@@ -272,6 +272,11 @@ class SignInThrottle:
         with self._lock:
             self._failures.pop(self._keys(name, address)["pair"], None)
 
+    def reset(self) -> None:
+        """Forget every failure: every lock lifts at once (a restart of the server does the same)."""
+        with self._lock:
+            self._failures.clear()
+
 
 # ------------------------------------------------------------------------------------------ Flask wiring
 

@@ -171,9 +171,17 @@ def test_sign_in_throttle_counts_in_a_sliding_window() -> None:
     assert throttle.retry_after("carol", "10.0.0.1") > 0  # four failures from 10.0.0.1, any name
     now[0] += 900
     assert throttle.retry_after("ann", "10.0.0.1") == 0  # every failure has aged out
+    # a success forgets that name's failures from that address: two before it and one after are not
+    # three in a row (the pair limit); the name and the address still count all three
+    throttle.failed("dan", "10.0.0.9")
     throttle.failed("dan", "10.0.0.9")
     throttle.succeeded("dan", "10.0.0.9")
-    assert throttle._failures.get(("pair", "dan\x0010.0.0.9")) is None
+    throttle.failed("dan", "10.0.0.9")
+    assert throttle.retry_after("dan", "10.0.0.9") == 0
+    throttle.failed("eve", "10.0.0.9")  # the fourth failure from 10.0.0.9, any name
+    assert throttle.retry_after("dan", "10.0.0.9") > 0
+    throttle.reset()
+    assert throttle.retry_after("dan", "10.0.0.9") == 0
 
 
 def test_repeated_wrong_passwords_lock_the_sign_in(dash_app: Any) -> None:
@@ -197,5 +205,5 @@ def test_repeated_wrong_passwords_lock_the_sign_in(dash_app: Any) -> None:
         assert client.get("/overview").status_code == 302  # still signed out
         login_client(dash_app, "bill")  # another account from the same address still signs in
     finally:
-        throttle._failures.clear()
+        throttle.reset()
     assert attempt(PASSWORD).status_code == 302

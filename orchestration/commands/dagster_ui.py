@@ -9,8 +9,10 @@ time), so runs launched from the UI, the inbox sensor and the daily schedule sha
 from __future__ import annotations
 
 import argparse
+import contextlib
 import os
 import shutil
+import signal
 import subprocess
 import sys
 from pathlib import Path
@@ -55,7 +57,41 @@ def run(args: argparse.Namespace) -> int:
         print(f"DAGSTER_HOME={home} RCM_HOME={settings.home} {' '.join(command)}")
         return 0
     print(f"Dagster UI on http://{host}:{port}  (DAGSTER_HOME={home}); Ctrl-C stops it", flush=True)
+    return run_child(command, env=env, cwd=REPO_ROOT)
+
+
+# How long `dagster dev` may take to stop its UI and daemon after the interrupt before it is killed.
+STOP_TIMEOUT = 30.0
+
+
+def run_child(command: list[str], *, env: dict[str, str], cwd: Path, grace: float = 2.0) -> int:
+    """Run ``command`` until it exits; SIGINT or SIGTERM sent to this process stop it too.
+
+    From a terminal, Ctrl-C reaches the whole foreground process group, so the child gets it
+    directly. From a service manager or ``kill -INT <pid>`` only this process gets the signal: it is
+    passed on (after ``grace`` seconds, if the child has not already stopped by itself), then
+    the child gets ``STOP_TIMEOUT`` seconds to stop before it is killed. Returns 0 after an interrupt,
+    else the child's exit code.
+    """
+    child = subprocess.Popen(command, env=env, cwd=cwd)
+
+    def stop(signum: int, _frame: object) -> None:
+        raise KeyboardInterrupt
+
+    previous = signal.signal(signal.SIGTERM, stop)
     try:
-        return subprocess.call(command, env=env, cwd=REPO_ROOT)
+        return child.wait()
     except KeyboardInterrupt:
+        try:
+            child.wait(timeout=grace)
+        except subprocess.TimeoutExpired:
+            with contextlib.suppress(ProcessLookupError):
+                child.send_signal(signal.SIGINT)
+            try:
+                child.wait(timeout=STOP_TIMEOUT)
+            except subprocess.TimeoutExpired:
+                child.kill()
+                child.wait()
         return 0
+    finally:
+        signal.signal(signal.SIGTERM, previous)

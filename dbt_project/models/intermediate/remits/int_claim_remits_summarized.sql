@@ -3,6 +3,10 @@
 -- reversals, predeterminations (CLP02 = 25) and duplicate-claim rejections of a claim the payer had
 -- already decided (int_remits_matched.is_duplicate_rejection). First payment = earliest BPR16 of a
 -- record with CLP04 > 0 (accounting model).
+{% set adjudication -%}
+    not is_reversal and coalesce(claim_status_code, '') <> '25' and not is_duplicate_rejection
+{%- endset %}
+
 with
 
 as_of as (
@@ -43,7 +47,13 @@ remit_totals as (
         sum(patient_responsibility_amount) as patient_responsibility_amount,
         max(case when is_reversal then 1 else 0 end) = 1 as was_reversed,
         max(case when has_denial and not is_duplicate_rejection then payment_date end) as last_denial_date,
-        sum(denial_adjustment_count) as denial_adjustment_count
+        sum(denial_adjustment_count) as denial_adjustment_count,
+        -- The records that decide the claim: not reversals, not predeterminations (CLP02 = 25, a
+        -- price quote), and not a payer's duplicate-claim rejection of a re-sent claim it had
+        -- already decided. remit_order is unique within a claim, so each pick is exact; an aggregate
+        -- does it without sorting whole records, as two row_number() windows did.
+        arg_min(remit_id, remit_order) filter (where {{ adjudication }}) as first_remit_id,
+        arg_max(remit_id, remit_order) filter (where {{ adjudication }}) as latest_remit_id
     from (
         select
             remits.*,
@@ -53,36 +63,6 @@ remit_totals as (
             on remits.claim_status_code = claim_status_codes.claim_status_code
     ) as remits_with_status
     group by claim_id
-
-),
-
-adjudications as (
-
-    -- The records that decide the claim: not reversals, not predeterminations (CLP02 = 25, a price
-    -- quote), and not a payer's duplicate-claim rejection of a re-sent claim it had already decided.
-    select
-        remits.*,
-        row_number() over (partition by remits.claim_id order by remits.remit_order) as adjudication_order
-    from remits
-    where not remits.is_reversal
-        and coalesce(remits.claim_status_code, '') <> '25'
-        and not remits.is_duplicate_rejection
-
-),
-
-first_remits as (
-
-    select * from adjudications
-    where adjudication_order = 1
-
-),
-
-latest_remits as (
-
-    select
-        *,
-        row_number() over (partition by claim_id order by remit_order desc) as recency_rank
-    from adjudications
 
 ),
 
@@ -121,11 +101,10 @@ final as (
         latest_remits.principal_denial_root_cause as latest_denial_root_cause,
         latest_remits.principal_denial_group_carc_code as latest_denial_group_carc_code
     from remit_totals
-    left join first_remits
-        on remit_totals.claim_id = first_remits.claim_id
-    left join latest_remits
-        on remit_totals.claim_id = latest_remits.claim_id
-        and latest_remits.recency_rank = 1
+    left join remits as first_remits
+        on remit_totals.first_remit_id = first_remits.remit_id
+    left join remits as latest_remits
+        on remit_totals.latest_remit_id = latest_remits.remit_id
 
 )
 

@@ -58,18 +58,21 @@ remit_lines as (
 
 by_control_number as (
 
+    -- The best candidate per remit line by an aggregate, not a window: arg_min keeps one value per
+    -- group, where row_number() sorted every candidate row. The key puts the claim's own
+    -- submissions first, then the latest (a NULL in the key sorts last, as in an ORDER BY).
     select
         remit_lines.remit_line_id,
-        claim_lines.submission_line_id,
-        row_number() over (
-            partition by remit_lines.remit_line_id
-            order by case when claim_lines.claim_id = remit_lines.claim_id then 0 else 1 end,
-                claim_lines.submission_order desc
-        ) as candidate_rank
+        arg_min(
+            claim_lines.submission_line_id,
+            [case when claim_lines.claim_id = remit_lines.claim_id then 0 else 1 end,
+                -claim_lines.submission_order]
+        ) as submission_line_id
     from remit_lines
     inner join claim_lines
         on remit_lines.encounter_patient_control_number = claim_lines.patient_control_number
         and remit_lines.line_item_control_number = claim_lines.line_item_control_number
+    group by remit_lines.remit_line_id
 
 ),
 
@@ -77,12 +80,11 @@ by_content as (
 
     select
         remit_lines.remit_line_id,
-        claim_lines.submission_line_id,
-        row_number() over (
-            partition by remit_lines.remit_line_id
-            order by case when claim_lines.claim_id = remit_lines.claim_id then 0 else 1 end,
-                claim_lines.submission_order desc, claim_lines.line_number
-        ) as candidate_rank
+        arg_min(
+            claim_lines.submission_line_id,
+            [case when claim_lines.claim_id = remit_lines.claim_id then 0 else 1 end,
+                -claim_lines.submission_order, claim_lines.line_number]
+        ) as submission_line_id
     from remit_lines
     inner join claim_lines
         on remit_lines.encounter_patient_control_number = claim_lines.patient_control_number
@@ -90,6 +92,7 @@ by_content as (
         and remit_lines.service_date = claim_lines.service_date
         and abs(remit_lines.charge_amount) = claim_lines.charge_amount
     where remit_lines.remit_line_id not in (select remit_line_id from by_control_number)
+    group by remit_lines.remit_line_id
 
 ),
 
@@ -106,10 +109,8 @@ final as (
     from remit_lines
     left join by_control_number
         on remit_lines.remit_line_id = by_control_number.remit_line_id
-        and by_control_number.candidate_rank = 1
     left join by_content
         on remit_lines.remit_line_id = by_content.remit_line_id
-        and by_content.candidate_rank = 1
 
 )
 

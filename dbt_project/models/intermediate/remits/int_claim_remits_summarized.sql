@@ -48,10 +48,8 @@ remit_totals as (
         max(case when is_reversal then 1 else 0 end) = 1 as was_reversed,
         max(case when has_denial and not is_duplicate_rejection then payment_date end) as last_denial_date,
         sum(denial_adjustment_count) as denial_adjustment_count,
-        -- The records that decide the claim: not reversals, not predeterminations (CLP02 = 25, a
-        -- price quote), and not a payer's duplicate-claim rejection of a re-sent claim it had
-        -- already decided. remit_order is unique within a claim, so each pick is exact; an aggregate
-        -- does it without sorting whole records, as two row_number() windows did.
+        -- First and latest of the records that decide the claim (the header says which). remit_order
+        -- is unique within a claim, so each pick is exact, and no window sorts whole records.
         arg_min(remit_id, remit_order) filter (where {{ adjudication }}) as first_remit_id,
         arg_max(remit_id, remit_order) filter (where {{ adjudication }}) as latest_remit_id
     from (

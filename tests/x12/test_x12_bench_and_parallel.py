@@ -3,6 +3,7 @@ the single-process reader returns. (No test asserts a speed.)"""
 
 from __future__ import annotations
 
+import importlib.util
 from decimal import Decimal
 from pathlib import Path
 
@@ -60,10 +61,16 @@ def test_measure_reports_every_reader_on_the_same_bytes(tmp_path: Path) -> None:
         "ours_1_process_loader_chunks_arrow_mb_s",
         "ours_2_processes_loader_chunks_arrow_mb_s",
         "naive_split_mb_s",
+        "ours_into_duckdb_2_processes_mb_s",
         "peak_rss_mb_parent",
     ):
         assert report[key] > 0
     assert report["pyx12_sample_bytes"] > 0
+    if importlib.util.find_spec("oxedi") is not None:  # the bench extra, installed by `make setup`
+        assert report["oxedi_into_duckdb_mb_s"] > 0
+        assert report["ratio_ours_into_duckdb_vs_oxedi_into_duckdb"] == round(
+            report["ours_into_duckdb_2_processes_mb_s"] / report["oxedi_into_duckdb_mb_s"], 2
+        )
 
 
 def test_value_caches_shared_across_files_never_change_a_files_rows() -> None:

@@ -88,10 +88,32 @@ def _rcm(*words: str) -> list[str]:
     return [sys.executable, "-m", "orchestration.cli", *words]
 
 
-def _stage(name: str, measured: Measured, input_bytes: int = 0, rows: int = 0) -> dict:
+class StageFailed(RuntimeError):
+    """A stage's command exited non-zero; ``stages`` holds every stage measured so far, the failed one
+    last (its figures are what it cost until it stopped), so the report can still be written."""
+
+    def __init__(self, name: str, measured: Measured, stages: list[dict]) -> None:
+        self.tail = (measured.stderr or measured.stdout)[-2000:]
+        super().__init__(f"bench stage {name} failed (exit {measured.returncode}):\n{self.tail}")
+        self.name = name
+        self.stages = stages
+
+
+def _stage(
+    name: str, measured: Measured, input_bytes: int = 0, rows: int = 0, stages: list[dict] | None = None
+) -> dict:
+    """The figures of one stage; appended to ``stages`` when given. A failed stage is appended too,
+    marked ``failed``, and then ``StageFailed`` is raised."""
+    figures = _figures(name, measured, input_bytes, rows)
+    if stages is not None:
+        stages.append(figures)
     if measured.returncode != 0:
-        tail = (measured.stderr or measured.stdout)[-2000:]
-        raise RuntimeError(f"bench stage {name} failed (exit {measured.returncode}):\n{tail}")
+        figures["failed"] = True
+        raise StageFailed(name, measured, stages if stages is not None else [figures])
+    return figures
+
+
+def _figures(name: str, measured: Measured, input_bytes: int, rows: int) -> dict:
     wall = measured.wall_seconds
     return {
         "stage": name,
@@ -178,7 +200,7 @@ def bench_size(
         generated = measure(
             _rcm("generate", "--out", str(data), "--claims", str(claims), "--seed", str(seed)), env
         )
-        stages.append(_stage("generate", generated, _folder_bytes(data), claims))
+        _stage("generate", generated, _folder_bytes(data), claims, stages)
     if data != demo:
         shutil.copytree(data, demo, copy_function=os.link)  # hard links: instant, no extra bytes
     last_day = None if skip_increment else _hold_back_last_day(demo, held)
@@ -189,10 +211,10 @@ def bench_size(
         ("CSV + expectations", demo / "csv"),
     ):
         loaded = measure(_rcm("ingest", "--json", str(folder)), env)
-        stages.append(_stage(name, loaded, _folder_bytes(folder), _ingest_rows(loaded.stdout)))
+        _stage(name, loaded, _folder_bytes(folder), _ingest_rows(loaded.stdout), stages)
 
     built = measure(_rcm("build"), env)
-    stages.append(_stage("dbt build + publish", built))
+    _stage("dbt build + publish", built, stages=stages)
     published = _PUBLISHED.search(built.stdout + built.stderr)
     stages[-1]["publish_seconds"] = float(published.group(1)) if published else None
 
@@ -217,13 +239,17 @@ def bench_size(
         started = time.perf_counter()
         increment = measure(_rcm("ingest", "--json", str(held)), env)
         rebuilt = measure(_rcm("build"), env)
-        result["daily_increment"] = {
-            "day": last_day,
-            "input_bytes": _folder_bytes(held),
-            "ingest": _stage("increment ingest", increment, _folder_bytes(held)),
-            "build": _stage("increment build + publish", rebuilt),
-            "total_seconds": round(time.perf_counter() - started, 2),
-        }
+        try:
+            result["daily_increment"] = {
+                "day": last_day,
+                "input_bytes": _folder_bytes(held),
+                "ingest": _stage("increment ingest", increment, _folder_bytes(held)),
+                "build": _stage("increment build + publish", rebuilt),
+                "total_seconds": round(time.perf_counter() - started, 2),
+            }
+        except StageFailed as error:
+            error.stages = stages + error.stages  # report the main stages with the failed increment
+            raise
 
     if not skip_peers:
         try:
@@ -299,12 +325,18 @@ def to_markdown(report: dict) -> str:
     ]
     for result in report["results"]:
         for stage in result["stages"]:
+            label = f"{stage['stage']} **FAILED**" if stage.get("failed") else stage["stage"]
             lines.append(
-                f"| {result['claims']:,} | {stage['stage']} | {stage['wall_seconds']:.1f} | "
+                f"| {result['claims']:,} | {label} | {stage['wall_seconds']:.1f} | "
                 f"{stage['cpu_seconds']:.1f} | {stage['peak_rss_mb']:.0f} | "
                 f"{stage['input_bytes'] / 1e6:.1f} | {stage['rows']:,} | {stage['mb_per_second'] or ''} | "
                 f"{stage['rows_per_second'] or ''} |"
             )
+        if "failed_stage" in result:
+            lines.append(
+                f"| {result['claims']:,} | **did not complete** ({result['failed_stage']} failed) | | | | | | | |"
+            )
+            continue
         end_to_end = _end_to_end(result)
         peak = max(s["peak_rss_mb"] for s in result["stages"] if s["stage"] != "generate")
         lines.append(
@@ -364,9 +396,19 @@ def run(args: argparse.Namespace) -> int:
     report: dict = {"machine": _machine(), "results": []}
     for claims in sorted(args.claims):
         print(f"== {claims:,} claims", flush=True)
-        result = bench_size(
-            claims, args.workdir, args.seed, args.skip_peers, args.data_dir, args.skip_increment
-        )
+        try:
+            result = bench_size(
+                claims, args.workdir, args.seed, args.skip_peers, args.data_dir, args.skip_increment
+            )
+        except StageFailed as error:
+            # Keep what was measured: the stages before the failure and what the failed one cost until
+            # it stopped. Larger sizes are not tried; the home is kept for a post-mortem.
+            print(f"   stage {error.name!r} FAILED; the report keeps the stages measured so far", flush=True)
+            print(error.tail, flush=True)
+            report["results"].append(
+                {"claims": claims, "stages": error.stages, "failed_stage": error.name, "error": error.tail}
+            )
+            break
         for stage in result["stages"]:
             print(
                 f"   {stage['stage']:<22} {stage['wall_seconds']:>8.1f} s  "
@@ -376,11 +418,12 @@ def run(args: argparse.Namespace) -> int:
         report["results"].append(result)
         if not args.keep:
             shutil.rmtree(args.workdir / f"home-{claims}", ignore_errors=True)
-    report["scaling"] = scaling(report["results"])
+    report["scaling"] = scaling([result for result in report["results"] if "failed_stage" not in result])
     markdown = to_markdown(report)
     print(markdown)
     json_path = args.json or args.workdir / "bench.json"
     json_path.write_text(json.dumps(report, indent=2, default=str))
     (args.markdown or args.workdir / "bench.md").write_text(markdown)
     print(f"wrote {json_path}")
-    return 0
+    failed = [result for result in report["results"] if "failed_stage" in result]
+    return 1 if failed else 0

@@ -87,3 +87,47 @@ def test_markdown_table_names_machine_and_end_to_end_total() -> None:
     assert "| 1,000 | **load + build + publish** | **3.0** |" in text
     assert "| overview.update_overview | 52.1 | 59.4 | 61.0 |" in text
     assert "| overview | 812.5 | 990.0 | 0 |" in text
+
+
+def test_a_failed_stage_keeps_the_stages_before_it_in_the_report(tmp_path, monkeypatch) -> None:
+    # The 10,000,000-claim run of 2026-11-29 lost every figure when its build ran out of memory after
+    # 50 minutes of loading: the report must keep what was measured and say which stage failed.
+    import argparse
+    import json
+
+    from orchestration.bench.runner import Measured
+    from orchestration.commands import bench
+
+    def fake_bench_size(claims, workdir, seed, skip_peers, data_dir, skip_increment):
+        stages: list[dict] = []
+        bench._stage("parse+load 835", Measured(0, 12.0, 20.0, 900.0, "", ""), 10_000_000, 1_000, stages)
+        bench._stage(
+            "dbt build + publish", Measured(1, 30.0, 50.0, 4000.0, "", "Out of Memory"), stages=stages
+        )
+        raise AssertionError("unreachable: the failed stage raises")
+
+    monkeypatch.setattr(bench, "bench_size", fake_bench_size)
+    args = argparse.Namespace(
+        claims=[1000, 10000],
+        workdir=tmp_path,
+        seed=42,
+        skip_peers=True,
+        data_dir=None,
+        skip_increment=True,
+        keep=False,
+        json=tmp_path / "bench.json",
+        markdown=tmp_path / "bench.md",
+    )
+    assert bench.run(args) == 1
+    report = json.loads((tmp_path / "bench.json").read_text())
+    assert len(report["results"]) == 1  # the larger size is not tried after a failure
+    result = report["results"][0]
+    assert result["failed_stage"] == "dbt build + publish"
+    assert "Out of Memory" in result["error"]
+    assert [stage["stage"] for stage in result["stages"]] == ["parse+load 835", "dbt build + publish"]
+    assert result["stages"][0]["mb_per_second"] == 0.83
+    assert result["stages"][1]["failed"] is True
+    assert result["stages"][1]["peak_rss_mb"] == 4000.0
+    markdown = (tmp_path / "bench.md").read_text()
+    assert "dbt build + publish **FAILED**" in markdown
+    assert "did not complete" in markdown

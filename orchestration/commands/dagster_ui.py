@@ -78,7 +78,9 @@ def run_child(command: list[str], *, env: dict[str, str], cwd: Path, grace: floa
     def stop(signum: int, _frame: object) -> None:
         raise KeyboardInterrupt
 
-    previous = signal.signal(signal.SIGTERM, stop)
+    # SIGINT too, explicitly: a process started as a background job of a script inherits SIGINT
+    # *ignored*, and Python then installs no KeyboardInterrupt handler, so `kill -INT` did nothing.
+    previous = {sent: signal.signal(sent, stop) for sent in (signal.SIGTERM, signal.SIGINT)}
     try:
         return child.wait()
     except KeyboardInterrupt:
@@ -94,4 +96,5 @@ def run_child(command: list[str], *, env: dict[str, str], cwd: Path, grace: floa
                 child.wait()
         return 0
     finally:
-        signal.signal(signal.SIGTERM, previous)
+        for sent, handler in previous.items():
+            signal.signal(sent, handler)

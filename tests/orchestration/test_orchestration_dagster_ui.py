@@ -54,11 +54,23 @@ def _wait_for(path: Path, seconds: float = 20.0) -> None:
         time.sleep(0.05)
 
 
+def _ignore_sigint() -> None:
+    signal.signal(signal.SIGINT, signal.SIG_IGN)
+
+
 @pytest.mark.parametrize("sent", [signal.SIGINT, signal.SIGTERM])
-def test_a_signal_to_rcm_dagster_alone_stops_its_child(tmp_path: Path, sent: signal.Signals) -> None:
+@pytest.mark.parametrize("started_in_background", [False, True], ids=["foreground", "background-job"])
+def test_a_signal_to_rcm_dagster_alone_stops_its_child(
+    tmp_path: Path, sent: signal.Signals, started_in_background: bool
+) -> None:
+    # A background job of a shell script (`rcm dagster &`) starts with SIGINT ignored; Python then has
+    # no KeyboardInterrupt handler, and `kill -INT` once left rcm dagster running (seen in CI).
     record = tmp_path / "child.txt"
     parent = subprocess.Popen(  # no terminal, own session: the signal reaches the parent only
-        [sys.executable, "-c", PARENT, CHILD, str(record)], cwd=REPO_ROOT, start_new_session=True
+        [sys.executable, "-c", PARENT, CHILD, str(record)],
+        cwd=REPO_ROOT,
+        start_new_session=True,
+        preexec_fn=_ignore_sigint if started_in_background else None,
     )
     try:
         _wait_for(record.with_suffix(".ready"))

@@ -26,6 +26,7 @@ from collections.abc import Callable
 from concurrent.futures import ProcessPoolExecutor
 from multiprocessing import get_context
 from pathlib import Path
+from typing import Any
 
 from orchestration.lib.loader import _chunks, _parse_x12_chunk
 from orchestration.lib.x12 import parse_files_parallel, parse_x12
@@ -257,12 +258,8 @@ def _peak_rss_mb() -> float:
     return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
 
 
-def _oxedi_seconds(blobs: list[bytes], repeat: int) -> tuple[float | None, str]:
-    try:
-        import oxedi
-        import pyarrow as pa
-    except ImportError:
-        return None, "oxedi not importable"
+def _oxedi_readable(oxedi: Any, blobs: list[bytes]) -> list[bytes]:
+    """The files oxedi accepts (it refuses files without an ISA envelope, ADR 0002)."""
     readable = []
     for blob in blobs:
         try:
@@ -270,7 +267,22 @@ def _oxedi_seconds(blobs: list[bytes], repeat: int) -> tuple[float | None, str]:
             readable.append(blob)
         except ValueError:
             continue
+    return readable
+
+
+def _refused_note(readable: list[bytes], blobs: list[bytes]) -> str:
+    # Rates are over all the bytes, so files oxedi refuses count as read in no time (in its favour).
     refused = len(blobs) - len(readable)
+    return f"; refused {refused} of {len(blobs)} files (counted as read in zero time)" if refused else ""
+
+
+def _oxedi_seconds(blobs: list[bytes], repeat: int) -> tuple[float | None, str]:
+    try:
+        import oxedi
+        import pyarrow as pa
+    except ImportError:
+        return None, "oxedi not importable"
+    readable = _oxedi_readable(oxedi, blobs)
 
     def run() -> None:
         for blob in readable:
@@ -279,11 +291,8 @@ def _oxedi_seconds(blobs: list[bytes], repeat: int) -> tuple[float | None, str]:
             for name in tables:
                 pa.table(tables[name])
 
-    # Rate over all the bytes, so files it refuses count as read in no time (in oxedi's favour).
     note = "oxedi.parse + every table to pyarrow (its tables are Arrow already)"
-    if refused:
-        note += f"; refused {refused} of {len(blobs)} files (counted as read in zero time)"
-    return _timed(run, repeat), note
+    return _timed(run, repeat), note + _refused_note(readable, blobs)
 
 
 def _fresh_dir(prefix: str) -> Path:
@@ -305,13 +314,7 @@ def _oxedi_into_duckdb_seconds(blobs: list[bytes], repeat: int) -> tuple[float |
         return None, "oxedi not importable"
     from orchestration.lib.warehouse import memory_limit
 
-    readable = []
-    for blob in blobs:
-        try:
-            oxedi.parse(blob)
-            readable.append(blob)
-        except ValueError:
-            continue
+    readable = _oxedi_readable(oxedi, blobs)
     best = float("inf")
     for _ in range(repeat):
         directory = _fresh_dir("rcm-bench-oxedi-")
@@ -335,9 +338,7 @@ def _oxedi_into_duckdb_seconds(blobs: list[bytes], repeat: int) -> tuple[float |
         finally:
             shutil.rmtree(directory, ignore_errors=True)
     note = "oxedi.parse, its tables concatenated and stored in a new DuckDB file in one transaction"
-    if len(readable) < len(blobs):
-        note += f"; refused {len(blobs) - len(readable)} of {len(blobs)} files (counted as read in zero time)"
-    return best, note
+    return best, note + _refused_note(readable, blobs)
 
 
 def _ours_into_duckdb_seconds(paths: list[Path], repeat: int, processes: int = 2) -> float:

@@ -411,12 +411,10 @@ def _loader_chunks(paths: list[Path], blobs: list[bytes]) -> list[list[tuple[str
     return [[(str(path), file_id) for path, file_id, _size, _kind in chunk] for chunk in _chunks(entries)]
 
 
-def measure_x12(
-    paths: list[Path], pyx12_bytes: int = 1_000_000, repeat: int = 3, into_duckdb: bool = True
-) -> dict:
+def measure_x12(paths: list[Path], pyx12_bytes: int = 1_000_000, repeat: int = 3) -> dict:
     """Measure every reader on the same files; returns the figures (MB = 10**6 bytes, wall time,
-    best of ``repeat`` runs; pyx12 once, on a prefix of the first file, extrapolated). With
-    ``into_duckdb``, also our loader and oxedi each parsing and storing the files in a new DuckDB file."""
+    best of ``repeat`` runs; pyx12 once, on a prefix of the first file, extrapolated). Our loader
+    and oxedi are also timed parsing and storing the files in a new DuckDB file each."""
     import pyarrow as pa
 
     from orchestration.lib.x12 import to_arrow
@@ -456,8 +454,8 @@ def measure_x12(
     two_tuples = _timed(lambda: parse_files_parallel(list(paths), processes=2), 1)
     oxedi_seconds, oxedi_note = _oxedi_seconds(blobs, repeat)
     # like for like: the same bytes parsed AND stored in a new DuckDB file, by each
-    ours_load = _ours_into_duckdb_seconds(list(paths), repeat) if into_duckdb else None
-    oxedi_load, oxedi_load_note = _oxedi_into_duckdb_seconds(blobs, repeat) if into_duckdb else (None, "")
+    ours_load = _ours_into_duckdb_seconds(list(paths), repeat)
+    oxedi_load, oxedi_load_note = _oxedi_into_duckdb_seconds(blobs, repeat)
     pyx12_seconds, pyx12_sample, pyx12_note = _pyx12_seconds(blobs[0], pyx12_bytes)
     children = resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss / 1024
 

@@ -239,16 +239,17 @@ def bench_size(
         started = time.perf_counter()
         increment = measure(_rcm("ingest", "--json", str(held)), env)
         rebuilt = measure(_rcm("build"), env)
+        measured: list[dict] = []
         try:
             result["daily_increment"] = {
                 "day": last_day,
                 "input_bytes": _folder_bytes(held),
-                "ingest": _stage("increment ingest", increment, _folder_bytes(held)),
-                "build": _stage("increment build + publish", rebuilt),
+                "ingest": _stage("increment ingest", increment, _folder_bytes(held), stages=measured),
+                "build": _stage("increment build + publish", rebuilt, stages=measured),
                 "total_seconds": round(time.perf_counter() - started, 2),
             }
         except StageFailed as error:
-            error.stages = stages + error.stages  # report the main stages with the failed increment
+            error.stages = stages + measured  # the main stages, then the increment's up to the failure
             raise
 
     if not skip_peers:
@@ -425,5 +426,4 @@ def run(args: argparse.Namespace) -> int:
     json_path.write_text(json.dumps(report, indent=2, default=str))
     (args.markdown or args.workdir / "bench.md").write_text(markdown)
     print(f"wrote {json_path}")
-    failed = [result for result in report["results"] if "failed_stage" in result]
-    return 1 if failed else 0
+    return 1 if any("failed_stage" in result for result in report["results"]) else 0

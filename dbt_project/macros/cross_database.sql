@@ -84,6 +84,20 @@
 {%- endmacro %}
 
 
+{#- A struct of columns, each field named as its column: rcm_struct(['a', 'b']) -> {a: a, b: b}. -#}
+{% macro rcm_struct(columns) -%}
+    {{ return(adapter.dispatch('rcm_struct', 'rcm')(columns)) }}
+{%- endmacro %}
+
+{% macro default__rcm_struct(columns) -%}
+    struct_pack({% for column in columns %}{{ column }} := {{ column }}{% if not loop.last %}, {% endif %}{% endfor %})
+{%- endmacro %}
+
+{% macro spark__rcm_struct(columns) -%}
+    named_struct({% for column in columns %}'{{ column }}', {{ column }}{% if not loop.last %}, {% endif %}{% endfor %})
+{%- endmacro %}
+
+
 {#- Ordered, de-duplicated string aggregation (DuckDB: string_agg(distinct ... order by)). -#}
 {% macro rcm_string_agg_distinct(expression, delimiter=',') -%}
     {{ return(adapter.dispatch('rcm_string_agg_distinct', 'rcm')(expression, delimiter)) }}

@@ -50,8 +50,21 @@ remit_totals as (
         sum(denial_adjustment_count) as denial_adjustment_count,
         -- First and latest of the records that decide the claim (the header says which). remit_order
         -- is unique within a claim, so each pick is exact, and no window sorts whole records.
-        arg_min(remit_id, remit_order) filter (where {{ adjudication }}) as first_remit_id,
-        arg_max(remit_id, remit_order) filter (where {{ adjudication }}) as latest_remit_id
+        -- The picked records' fields travel in the aggregate as one struct each, so nothing joins back
+        -- to the 835 records on their md5 key: at 10,000,000 claims those two joins were a third of
+        -- this model's time and most of its spill (docs/benchmarks.md).
+        arg_min(
+            {{ rcm_struct(['remit_id', 'payment_date', 'claim_status_code', 'paid_amount',
+                'patient_responsibility_amount', 'has_denial', 'principal_denial_root_cause',
+                'principal_denial_group_carc_code', 'match_method']) }},
+            remit_order
+        ) filter (where {{ adjudication }}) as first_remit,
+        arg_max(
+            {{ rcm_struct(['remit_id', 'claim_status_code', 'payment_date', 'paid_amount', 'has_denial',
+                'is_full_denial', 'denial_amount', 'principal_denial_root_cause',
+                'principal_denial_group_carc_code']) }},
+            remit_order
+        ) filter (where {{ adjudication }}) as latest_remit
     from (
         select
             remits.*,
@@ -80,29 +93,25 @@ final as (
         remit_totals.was_reversed,
         remit_totals.denial_adjustment_count > 0 as has_any_denial,
         remit_totals.last_denial_date,
-        first_remits.remit_id as first_remit_id,
-        first_remits.payment_date as first_adjudication_date,
-        first_remits.claim_status_code as first_claim_status_code,
-        first_remits.paid_amount as first_paid_amount,
-        first_remits.patient_responsibility_amount as first_patient_responsibility_amount,
-        first_remits.has_denial as first_remit_has_denial,
-        first_remits.principal_denial_root_cause as first_remit_denial_root_cause,
-        first_remits.principal_denial_group_carc_code as first_remit_denial_group_carc_code,
-        first_remits.match_method,
-        latest_remits.remit_id as latest_remit_id,
-        latest_remits.claim_status_code as latest_claim_status_code,
-        latest_remits.payment_date as latest_remit_date,
-        latest_remits.paid_amount as latest_paid_amount,
-        latest_remits.has_denial as latest_remit_has_denial,
-        latest_remits.is_full_denial as latest_remit_is_full_denial,
-        latest_remits.denial_amount as latest_denial_amount,
-        latest_remits.principal_denial_root_cause as latest_denial_root_cause,
-        latest_remits.principal_denial_group_carc_code as latest_denial_group_carc_code
+        remit_totals.first_remit.remit_id as first_remit_id,
+        remit_totals.first_remit.payment_date as first_adjudication_date,
+        remit_totals.first_remit.claim_status_code as first_claim_status_code,
+        remit_totals.first_remit.paid_amount as first_paid_amount,
+        remit_totals.first_remit.patient_responsibility_amount as first_patient_responsibility_amount,
+        remit_totals.first_remit.has_denial as first_remit_has_denial,
+        remit_totals.first_remit.principal_denial_root_cause as first_remit_denial_root_cause,
+        remit_totals.first_remit.principal_denial_group_carc_code as first_remit_denial_group_carc_code,
+        remit_totals.first_remit.match_method as match_method,
+        remit_totals.latest_remit.remit_id as latest_remit_id,
+        remit_totals.latest_remit.claim_status_code as latest_claim_status_code,
+        remit_totals.latest_remit.payment_date as latest_remit_date,
+        remit_totals.latest_remit.paid_amount as latest_paid_amount,
+        remit_totals.latest_remit.has_denial as latest_remit_has_denial,
+        remit_totals.latest_remit.is_full_denial as latest_remit_is_full_denial,
+        remit_totals.latest_remit.denial_amount as latest_denial_amount,
+        remit_totals.latest_remit.principal_denial_root_cause as latest_denial_root_cause,
+        remit_totals.latest_remit.principal_denial_group_carc_code as latest_denial_group_carc_code
     from remit_totals
-    left join remits as first_remits
-        on remit_totals.first_remit_id = first_remits.remit_id
-    left join remits as latest_remits
-        on remit_totals.latest_remit_id = latest_remits.remit_id
 
 )
 

@@ -30,27 +30,25 @@ encounters as (
 
 ),
 
-exact_candidates as (
+exact_matches as (
 
+    -- One claim per record by an aggregate (arg_min keeps one value per group; a row_number()
+    -- window sorted every candidate): the claim whose PCN equals the record's comes first.
     select
         remits.remit_id,
-        claims.claim_id,
-        row_number() over (
-            partition by remits.remit_id
-            order by case when claims.patient_control_number = remits.patient_control_number then 0 else 1 end,
-                claims.patient_control_number
-        ) as candidate_rank
+        arg_min(
+            claims.claim_id,
+            -- then the other PCNs in order ('0' sorts before every '1...')
+            case
+                when claims.patient_control_number = remits.patient_control_number then '0'
+                else '1' || claims.patient_control_number
+            end
+        ) as claim_id
     from remits
     inner join claims
         on remits.pcn_match_key = claims.pcn_match_key
         and remits.payer_id = claims.payer_id
-
-),
-
-exact_matches as (
-
-    select remit_id, claim_id from exact_candidates
-    where candidate_rank = 1
+    group by remits.remit_id
 
 ),
 
@@ -81,40 +79,62 @@ matched as (
 
 ),
 
+-- The two windows below sort only the keys they need, not whole 835 records: at 10,000,000 claims
+-- sorting the wide rows ran out of a 4 GB cap (docs/benchmarks.md). The result joins back by the
+-- record's natural key.
 ordered as (
 
     select
-        *,
+        file_id,
+        claim_position,
+        claim_id,
+        is_reversal,
+        is_full_denial,
+        principal_denial_root_cause,
         -- Order of a claim's 835 records: payment date (BPR16), then the file's arrival, then position.
-        case
-            when claim_id is not null
-                then row_number() over (
-                    partition by claim_id
-                    order by payment_date, file_received_at, file_id, claim_position
-                )
-        end as remit_order
+        row_number() over (
+            partition by claim_id
+            order by payment_date, file_received_at, file_id, claim_position
+        ) as remit_order
     from matched
+    where claim_id is not null
 
 ),
 
-final as (
+flagged as (
 
     select
-        ordered.*,
+        file_id,
+        claim_position,
+        remit_order,
         -- A full denial for "duplicate claim" that comes after a record in which the payer already
         -- paid or priced the claim rejects a re-sent copy, not the claim's dollars: it is kept out of
         -- the claim's status and out of the denial marts (the HFMA Task Force also excludes duplicates).
         coalesce(
-            ordered.is_full_denial
-            and ordered.principal_denial_root_cause = 'duplicate'
-            and max(case when not ordered.is_reversal and not ordered.is_full_denial then 1 else 0 end) over (
-                partition by ordered.claim_id
-                order by ordered.remit_order
+            is_full_denial
+            and principal_denial_root_cause = 'duplicate'
+            and max(case when not is_reversal and not is_full_denial then 1 else 0 end) over (
+                partition by claim_id
+                order by remit_order
                 rows between unbounded preceding and 1 preceding
             ) = 1,
             false
         ) as is_duplicate_rejection
     from ordered
+
+),
+
+final as (
+
+    -- A record of no known claim has no order and is no duplicate rejection.
+    select
+        matched.*,
+        flagged.remit_order,
+        coalesce(flagged.is_duplicate_rejection, false) as is_duplicate_rejection
+    from matched
+    left join flagged
+        on matched.file_id = flagged.file_id
+        and matched.claim_position = flagged.claim_position
 
 )
 

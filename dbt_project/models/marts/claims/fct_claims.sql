@@ -99,16 +99,15 @@ claim_write_offs as (
 
 current_claims as (
 
+    -- The encounter's responsible claim: its latest change by chain position (an aggregate, where a
+    -- row_number() window sorted all changes).
     select
         responsibility_changes.patient_control_number,
-        responsibility_changes.claim_id,
-        row_number() over (
-            partition by responsibility_changes.patient_control_number
-            order by responsibility_changes.chain_position desc
-        ) as recency_rank
+        arg_max(responsibility_changes.claim_id, responsibility_changes.chain_position) as claim_id
     from responsibility_changes
     cross join as_of
     where responsibility_changes.change_date <= as_of.as_of_date
+    group by responsibility_changes.patient_control_number
 
 ),
 
@@ -208,7 +207,6 @@ joined as (
         on claims.claim_id = remit_summaries.claim_id
     left join current_claims
         on claims.patient_control_number = current_claims.patient_control_number
-        and current_claims.recency_rank = 1
     left join encounter_balances
         on claims.patient_control_number = encounter_balances.patient_control_number
     left join claim_write_offs

@@ -35,10 +35,14 @@ as_of as (
 
 ),
 
+-- Summed and ranked per 835 record by its natural key (file, CLP position), not its md5 remit_id:
+-- 38 million adjustments at 10,000,000 claims grouped faster on the short key, and the joins below
+-- no longer compute the md5 three times per record.
 adjustment_sums as (
 
     select
-        remit_id,
+        file_id,
+        claim_position,
         sum(case when is_contractual then adjustment_amount else 0 end) as contractual_amount,
         sum(case when is_patient_responsibility then adjustment_amount else 0 end) as patient_responsibility_amount,
         sum(case when is_denial and adjustment_amount > 0 then adjustment_amount else 0 end) as denial_amount,
@@ -47,18 +51,19 @@ adjustment_sums as (
             as line_denial_adjustment_count,
         sum(adjustment_amount) as total_adjustment_amount
     from adjustments
-    group by remit_id
+    group by file_id, claim_position
 
 ),
 
 principal_denials as (
 
     select
-        remit_id,
+        file_id,
+        claim_position,
         root_cause as principal_denial_root_cause,
         group_carc_code as principal_denial_group_carc_code,
         carc_code as principal_denial_carc_code,
-        row_number() over (partition by remit_id order by adjustment_amount desc, carc_code, segment_position,
+        row_number() over (partition by file_id, claim_position order by adjustment_amount desc, carc_code, segment_position,
             triplet_number) as denial_rank
     from adjustments
     where is_denial
@@ -104,9 +109,11 @@ joined as (
         on era_claims.file_id = era_transactions.file_id
         and era_claims.transaction_position = era_transactions.transaction_position
     left join adjustment_sums
-        on {{ rcm_key(['era_claims.file_id', 'era_claims.claim_position']) }} = adjustment_sums.remit_id
+        on era_claims.file_id = adjustment_sums.file_id
+        and era_claims.claim_position = adjustment_sums.claim_position
     left join principal_denials
-        on {{ rcm_key(['era_claims.file_id', 'era_claims.claim_position']) }} = principal_denials.remit_id
+        on era_claims.file_id = principal_denials.file_id
+        and era_claims.claim_position = principal_denials.claim_position
         and principal_denials.denial_rank = 1
     left join ledger
         on era_claims.file_id = ledger.file_id

@@ -147,7 +147,8 @@ adjustment_events as (
             "case when remit_adjustments.is_denial then '; denial' else '' end"]) }} as detail
     from remit_adjustments
     inner join remits
-        on remit_adjustments.remit_id = remits.remit_id
+        on remit_adjustments.file_id = remits.file_id
+        and remit_adjustments.claim_position = remits.claim_position
     where remits.claim_id is not null
 
 ),

@@ -31,7 +31,7 @@ import os
 import re
 import time
 from collections.abc import Callable, Iterable, Sequence
-from concurrent.futures import Future, ProcessPoolExecutor
+from concurrent.futures import Future, ProcessPoolExecutor, ThreadPoolExecutor
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from decimal import Decimal
@@ -830,8 +830,11 @@ def _commit(
             parts = [item.parsed.tables[table_name] for item in items if table_name in item.parsed.tables]
             if parts:
                 # one contiguous table per raw table and batch: DuckDB scans one large Arrow chunk
-                # two to three times faster than hundreds of per-file slices
-                data = pa.concat_tables(parts).combine_chunks() if len(parts) > 1 else parts[0]
+                # two to three times faster than hundreds of per-file slices; a few large parts
+                # (large files) it scans as fast as they are, so copying them would only cost
+                data = pa.concat_tables(parts) if len(parts) > 1 else parts[0]
+                if data.num_columns and data.column(0).num_chunks > 8:
+                    data = data.combine_chunks()
                 _insert_arrow(con, table_name, data)
         issues = [(item.result.file_id or "", item.parsed.issues) for item in items]
         _insert_arrow(con, "load_issues", _issues_arrow(issues))
@@ -948,13 +951,40 @@ def _parse_x12_chunk(entries: Sequence[tuple[str, str]]) -> tuple[dict[str, pa.T
 def _parse_x12_chunk_rows(
     entries: Sequence[tuple[str, str]],
 ) -> tuple[dict[str, pa.Table], list[_ChunkFile]]:
-    """``_parse_x12_chunk`` with the cyclic garbage collector paused."""
+    """``_parse_x12_chunk`` with the cyclic garbage collector paused.
+
+    Large well-formed 835s go through the columnar reader (``x12.columnar835``), which returns Arrow
+    tables equal to the reference reader's; every other file's rows are collected and converted in
+    one go. The chunk's tables keep the files in input order either way.
+    """
+    import pyarrow as pa
+
+    from orchestration.lib.x12.columnar835 import columnar_candidate, read_835_columnar
     from orchestration.lib.x12.model import ParseResult
 
     reader, to_arrow = _default_reader()
     combined: dict[str, list[tuple[Any, ...]]] = {}
+    parts: dict[str, list[pa.Table]] = {}
     files: list[_ChunkFile] = []
     started = time.perf_counter()
+    converting_seconds = 0.0
+
+    def convert_rows() -> None:
+        nonlocal converting_seconds
+        if not combined:
+            return
+        converting = time.perf_counter()
+        arrow = (
+            to_arrow(ParseResult(file_id="", kind="", tables=combined))
+            if to_arrow is not None
+            else {name: rows_to_arrow(name, rows) for name, rows in combined.items()}
+        )
+        for name, table in arrow.items():
+            if table.num_rows:
+                parts.setdefault(name, []).append(_in_raw_schema(name, table))
+        combined.clear()
+        converting_seconds += time.perf_counter() - converting
+
     for path_text, file_id in entries:
         path = Path(path_text)
         file_started = time.perf_counter()
@@ -963,20 +993,29 @@ def _parse_x12_chunk_rows(
             if hashlib.sha256(data).hexdigest()[:16] != file_id:
                 files.append(None)
                 continue
-            result = reader(data, file_id, path.name)
+            result = read_835_columnar(data, file_id, path.name) if columnar_candidate(data) else None
+            if result is None:
+                result = reader(data, file_id, path.name)
         except Exception:  # the loading process parses it again and reports what happens
             files.append(None)
             continue
         counts: dict[str, int] = {}
-        for name, rows in result.tables.items():
-            if rows:
+        rows_of = result.arrow if result.arrow is not None else result.tables
+        for name, rows in rows_of.items():
+            size = rows.num_rows if result.arrow is not None else len(rows)
+            if size:
                 if name not in DATA_TABLES:  # let the loader report it, file by file
                     files.append(None)
                     break
-                counts[name] = len(rows)
+                counts[name] = size
         else:
-            for name in counts:
-                combined.setdefault(name, []).extend(result.tables[name])
+            if result.arrow is not None:
+                convert_rows()  # the rows of the files before it go first
+                for name in counts:
+                    parts.setdefault(name, []).append(_in_raw_schema(name, result.arrow[name]))
+            else:
+                for name in counts:
+                    combined.setdefault(name, []).extend(result.tables[name])
             files.append(
                 (
                     counts,
@@ -990,16 +1029,13 @@ def _parse_x12_chunk_rows(
                     time.perf_counter() - file_started,
                 )
             )
-    parse_seconds = time.perf_counter() - started
-    converting = time.perf_counter()
-    arrow = (
-        to_arrow(ParseResult(file_id="", kind="", tables=combined))
-        if to_arrow is not None
-        else {name: rows_to_arrow(name, rows) for name, rows in combined.items()}
-    )
-    tables = {name: _in_raw_schema(name, table) for name, table in arrow.items() if table.num_rows}
+    convert_rows()
+    parse_seconds = time.perf_counter() - started - converting_seconds
+    tables = {
+        name: pa.concat_tables(tables) if len(tables) > 1 else tables[0] for name, tables in parts.items()
+    }
     # share the conversion time out over the files, by their part of the parse time
-    share = (time.perf_counter() - converting) / parse_seconds if parse_seconds > 0 else 0.0
+    share = converting_seconds / parse_seconds if parse_seconds > 0 else 0.0
     return tables, [None if item is None else (*item[:4], item[4] * (1 + share)) for item in files]
 
 
@@ -1049,12 +1085,16 @@ class _Chunk:
     """
 
     def __init__(
-        self, entries: list[tuple[str, str]], future: Future[Any] | None = None, csv_kind: str | None = None
+        self,
+        entries: list[tuple[str, str]],
+        future: Future[Any] | None = None,
+        csv_kind: str | None = None,
+        in_worker: bool | None = None,
     ) -> None:
         self.entries = entries
         self.future = future
         self.csv_kind = csv_kind
-        self.in_worker = future is not None
+        self.in_worker = future is not None if in_worker is None else in_worker
         self._files: list[_Parsed | None] | None = None
         self._seconds: list[float] = []
 
@@ -1116,12 +1156,19 @@ def _chunks(
 
 
 def _files_ahead(
-    files: Sequence[Path], csv_kind: str | None, known_ids: set[str], with_csv: bool
+    files: Sequence[Path],
+    csv_kind: str | None,
+    known_ids: set[str],
+    with_csv: bool,
+    columnar: set[str] | None = None,
 ) -> list[tuple[Path, str, int, str | None]]:
     """(path, file_id, size, CSV kind or None for X12) of new files that can be parsed ahead.
 
     X12 files always qualify; CSV extracts only ``with_csv`` (their suite then runs in a worker).
+    The ids of the files the columnar 835 reader will try are added to ``columnar``.
     """
+    from orchestration.lib.x12.columnar835 import columnar_candidate
+
     out: list[tuple[Path, str, int, str | None]] = []
     seen: set[str] = set()
     for path in files:
@@ -1138,6 +1185,8 @@ def _files_ahead(
         if file_id in seen or file_id in known_ids:
             continue
         seen.add(file_id)
+        if columnar is not None and kind is None and columnar_candidate(data):
+            columnar.add(file_id)
         out.append((path, file_id, len(data), kind))
     return out
 
@@ -1198,14 +1247,21 @@ def load_files(
         # workers and the real GX suites, new CSV extracts are also read and validated in them, one
         # file per task (the suites are most of a CSV load's CPU).
         csv_ahead = workers > 1 and csv_validator is None
+        columnar: set[str] = set()
         ahead = (
-            _files_ahead(to_read, csv_kind, known_ids, with_csv=csv_ahead)
+            _files_ahead(to_read, csv_kind, known_ids, with_csv=csv_ahead, columnar=columnar)
             if parser is None and len(to_read) > 1
             else []
         )
         if len(ahead) < 2:
             ahead = []
-        use_pool = workers > 1 and sum(entry[2] for entry in ahead) >= PARALLEL_MIN_BYTES
+        # Large 835s only: the columnar reader spends most of its time in Arrow kernels, which release
+        # the interpreter lock, so threads of this process parse them on every core without the
+        # workers' start-up (~1 s each) and without shipping their tables back.
+        reader_threads = workers if ahead and all(entry[1] in columnar for entry in ahead) else 1
+        use_pool = (
+            workers > 1 and reader_threads == 1 and sum(entry[2] for entry in ahead) >= PARALLEL_MIN_BYTES
+        )
         if not use_pool:  # no workers: CSV extracts are parsed here, file by file, as they come
             ahead = [entry for entry in ahead if entry[3] is None]
         elif any(entry[3] is not None for entry in ahead):
@@ -1219,6 +1275,9 @@ def load_files(
         slots: dict[Path, _ChunkSlot] = {}
         open_chunks: dict[int, int] = {}  # id(chunk) -> its files not yet taken by the loop below
         pool = ProcessPoolExecutor(max_workers=workers, mp_context=get_context("spawn")) if use_pool else None
+        # Without worker processes, X12 chunks are parsed ahead in threads: DuckDB's insert of the
+        # previous chunks and the columnar reader's Arrow kernels both release the interpreter lock.
+        reader_thread = ThreadPoolExecutor(max_workers=reader_threads) if pool is None and ahead else None
         batch: list[_Pending] = []
         batch_rows = 0
         batch_bytes = 0
@@ -1231,7 +1290,9 @@ def load_files(
                 future = pool.submit(_parse_csv_entry, *entries[0], chunk_csv_kind)
             elif pool is not None:
                 future = pool.submit(_parse_x12_chunk, entries)
-            chunk = _Chunk(entries, future, chunk_csv_kind)
+            elif reader_thread is not None:
+                future = reader_thread.submit(_parse_x12_chunk, entries)
+            chunk = _Chunk(entries, future, chunk_csv_kind, in_worker=pool is not None)
             open_chunks[id(chunk)] = len(entries)
             for index, (path_text, _file_id) in enumerate(entries):
                 slots[Path(path_text)] = chunk.slot(index)
@@ -1255,7 +1316,7 @@ def load_files(
         try:
             for path in files:
                 # keep `workers + 1` chunks parsed or parsing ahead of the insert (here: the next one)
-                while waiting and len(open_chunks) < (workers + 1 if pool is not None else 1):
+                while waiting and len(open_chunks) < (workers if pool is not None else reader_threads) + 1:
                     start_chunk()
                 if path in unchanged:
                     results.append(unchanged[path])
@@ -1291,6 +1352,8 @@ def load_files(
         finally:
             if pool is not None:
                 pool.shutdown(wait=True, cancel_futures=True)
+            if reader_thread is not None:
+                reader_thread.shutdown(wait=True, cancel_futures=True)
     for result in results:
         log.debug("%s", result.one_line())
     return results

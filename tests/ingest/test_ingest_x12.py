@@ -219,3 +219,81 @@ def test_a_reader_crash_inside_a_chunk_quarantines_only_that_file(settings, file
     assert results["remit_1.835"].status == "loaded_with_warnings"
     assert results["remit_3.835"].status == "loaded"
     assert query(settings, "select count(*) from raw.era_transactions") == [(2,)]  # remit_1 and _3
+
+
+def test_large_835s_read_by_the_columnar_reader_load_the_same_rows(
+    settings, files, tmp_path, monkeypatch
+) -> None:
+    from orchestration.bench.x12 import build_835
+    from orchestration.lib.x12 import columnar835
+
+    (files / "a_large.835").write_bytes(build_835(600_000, seed=31, claims_per_transaction=200))
+    (files / "b_small.835").write_text(remit_835([GOOD_1, BAD]))
+    (files / "c_large.835").write_bytes(build_835(650_000, seed=32, claims_per_transaction=250))
+    (files / "d_claims.837").write_text(claims_837p([Claim837("C1", [("99213", D("80.00"))])]))
+    monkeypatch.setattr(loader, "CHUNK_MAX_FILES", 3)  # chunks mixing columnar and row-by-row files
+    columnar_files = []
+    real_read = columnar835.read_835_columnar
+
+    def counting(data: bytes, file_id: str, file_name: str):
+        result = real_read(data, file_id, file_name)
+        if result is not None:
+            columnar_files.append(file_name)
+        return result
+
+    monkeypatch.setattr(columnar835, "read_835_columnar", counting)
+    columnar = load_files([files], settings, processes=1)
+    assert columnar_files == ["a_large.835", "c_large.835"]
+
+    monkeypatch.setenv("RCM_HOME", str(tmp_path / "reference_home"))
+    monkeypatch.setattr(columnar835, "columnar_candidate", lambda data: False)
+    reference_settings = get_settings()
+    reference = load_files([files], reference_settings, processes=1)
+
+    monkeypatch.setenv("RCM_HOME", str(tmp_path / "worker_home"))
+    monkeypatch.setattr(loader, "PARALLEL_MIN_BYTES", 0)
+    worker_settings = get_settings()
+    workers = load_files([files], worker_settings, processes=2)  # spawned: the real columnar reader
+    assert all(r.parsed_in_worker for r in workers)
+
+    summary = [(r.file_name, r.status, r.money_totals, r.row_counts, r.issue_counts) for r in reference]
+    assert [
+        (r.file_name, r.status, r.money_totals, r.row_counts, r.issue_counts) for r in columnar
+    ] == summary
+    assert [(r.file_name, r.status, r.money_totals, r.row_counts, r.issue_counts) for r in workers] == summary
+    normalize = {"load_ledger": lambda row: row[:4] + row[5:-1]}
+    expected = dump_raw(reference_settings)
+    assert len(expected["era_claims"]) > 1_000
+    for other in (settings, worker_settings):
+        got = dump_raw(other)
+        for table in expected:
+            fix = normalize.get(table, lambda row: row)
+            assert sorted(map(fix, got[table]), key=repr) == sorted(map(fix, expected[table]), key=repr), (
+                table
+            )
+
+
+def test_large_835s_alone_are_parsed_in_threads_and_load_the_same_rows(
+    settings, files, tmp_path, monkeypatch
+) -> None:
+    from orchestration.bench.x12 import build_835
+    from orchestration.lib.x12 import columnar835
+
+    for index, seed in enumerate((41, 42, 43)):
+        (files / f"remit_{index}.835").write_bytes(build_835(560_000, seed=seed, claims_per_transaction=150))
+    threads = load_files([files], settings, processes=2)  # only large 835s: reader threads, no workers
+    assert [r.status for r in threads] == ["loaded"] * 3
+    assert not any(r.parsed_in_worker for r in threads)
+
+    monkeypatch.setenv("RCM_HOME", str(tmp_path / "reference_home"))
+    monkeypatch.setattr(columnar835, "columnar_candidate", lambda data: False)
+    reference_settings = get_settings()
+    reference = load_files([files], reference_settings, processes=1)
+    assert [(r.file_name, r.money_totals, r.row_counts) for r in threads] == [
+        (r.file_name, r.money_totals, r.row_counts) for r in reference
+    ]
+    normalize = {"load_ledger": lambda row: row[:4] + row[5:-1]}
+    expected, got = dump_raw(reference_settings), dump_raw(settings)
+    for table in expected:
+        fix = normalize.get(table, lambda row: row)
+        assert sorted(map(fix, got[table]), key=repr) == sorted(map(fix, expected[table]), key=repr), table

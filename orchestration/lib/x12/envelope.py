@@ -12,6 +12,7 @@ read from its first ``GS``/``ST`` with delimiters sniffed from the ``ST`` segmen
 from __future__ import annotations
 
 import re
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 
 _ISA_ANYWHERE = re.compile(r"(?<![A-Za-z0-9])ISA(?=[^A-Za-z0-9\s])")
@@ -70,10 +71,16 @@ def _split_segments(body: str, terminator: str) -> list[str]:
     if "\n" in body or "\r" in body:  # line breaks are never data in X12: drop them in one pass
         body = body.replace("\r", "").replace("\n", "")
     parts = body.split(terminator)
-    spaced = " " + terminator
-    if spaced in body or terminator + " " in body or "\t" in body or body[:1] == " ":
+    if needs_strip(body, terminator):
         return [text for part in parts if (text := part.strip(_WHITESPACE))]
-    return [part for part in parts if part]
+    if parts and not parts[-1]:
+        parts.pop()  # the terminator after the last segment
+    return [part for part in parts if part] if "" in parts else parts
+
+
+def needs_strip(body: str, terminator: str) -> bool:
+    """Whether segments may carry whitespace around them (spaces or tabs next to terminators)."""
+    return " " + terminator in body or terminator + " " in body or "\t" in body or body[:1] == " "
 
 
 def _terminator_after(text: str, index: int, element: str) -> str | None:
@@ -167,8 +174,12 @@ def _headerless(text: str, tokenized: Tokenized) -> None:
     tokenized.sections.append(Section(segments, element, component, None, terminator, None))
 
 
-def tokenize(data: bytes) -> Tokenized:
-    """Decode the bytes and cut them into sections of segments, one per interchange."""
+def tokenize(data: bytes, split: Callable[[str, str], Sequence[str]] | None = None) -> Tokenized:
+    """Decode the bytes and cut them into sections of segments, one per interchange.
+
+    ``split(body, terminator)`` cuts an interchange into segments (default ``_split_segments``, a
+    list of str; the columnar 835 reader passes one returning an Arrow string array).
+    """
     tokenized = Tokenized()
     text = decode(data)
     if not text.strip(_WHITESPACE + "\x00\ufeff"):
@@ -204,7 +215,7 @@ def tokenize(data: bytes) -> Tokenized:
         boundary = re.compile(re.escape(terminator) + r"[ \t\r\n]*ISA(?=[^A-Za-z0-9\s])")
         following = boundary.search(text, start + 3)
         end = following.end() - 3 if following is not None else len(text)
-        segments = _split_segments(text[start:end], terminator)
+        segments = (split or _split_segments)(text[start:end], terminator)
         tokenized.sections.append(Section(segments, element, component, repetition, terminator, elements))
         start = following.end() - 3 if following is not None else None
     return tokenized

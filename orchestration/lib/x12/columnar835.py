@@ -1,0 +1,916 @@
+"""A columnar fast path for well-formed 835 files: the same rows as ``parse_x12``, in Arrow kernels.
+
+``parse_x12`` (``reader.py`` with ``era835.py``) is the reference: one Python loop over the segments,
+about 2.5 µs per segment, plus as much again to turn its row tuples into Arrow. This module reads the
+same interchange without a Python step per segment: the tokenizer's segment strings become one Arrow
+string array; ``split_pattern`` splits every segment into elements at once; the loop structure
+(header, claim 2100, line 2110, PLB trailer) comes from running maxima of segment indices in NumPy;
+each raw-table column is one ``take`` of element k over the segments that carry it; amounts are cast
+from text to ``decimal128(18,2)`` by Arrow and summed as integer cents; "the last segment wins" (two
+``DTM*232`` in a claim) is the last row per group of a sorted index.
+
+It only takes files it can read exactly like the reference. Anything the reference would report
+other than a balancing difference (a tokenizer problem, an unexpected or misplaced segment, a count or
+control-number mismatch, a set that is not an 835, a missing BPR16, an amount with more than two
+decimals, an unreadable date, a composite written with another separator, negative zero ...) makes
+``read_835_columnar`` return ``None`` and the caller reads the file with ``parse_x12``. The tests
+compare both readers' tables, issues and counts on every sample, demo and random file the fast path
+accepts (``tests/x12/test_x12_columnar.py``). ADR 0002 records why and what it measured.
+"""
+
+from __future__ import annotations
+
+from decimal import Decimal
+
+import numpy as np
+import pyarrow as pa
+import pyarrow.compute as pc
+
+from orchestration.lib.x12.envelope import _WHITESPACE, Section, needs_strip, tokenize
+from orchestration.lib.x12.model import ParseResult
+from orchestration.lib.x12.state import (
+    DATE_CACHE,
+    MONEY_CACHE,
+    QUANTITY_CACHE,
+    X12_TABLES,
+    FileState,
+    split_composite,
+)
+from orchestration.lib.x12.tables import arrow_schema
+from orchestration.lib.x12.values import (
+    BadElement,
+    interchange_date,
+    reading_context,
+    to_date,
+    to_money,
+    to_quantity,
+)
+
+# Below this size the reference reader is as fast (the kernels' fixed cost per call, ~300 calls a
+# file, outweighs its per-segment cost): measured in docs/benchmarks.md.
+MIN_COLUMNAR_BYTES = 512 * 1024
+
+
+def columnar_candidate(data: bytes) -> bool:
+    """Worth trying the columnar reader: a large interchange-wrapped file without an 837 in it."""
+    return len(data) >= MIN_COLUMNAR_BYTES and data[:3] == b"ISA" and (b"ST" + data[3:4] + b"837") not in data
+
+
+_TAGS = [
+    "ISA",
+    "IEA",
+    "GS",
+    "GE",
+    "ST",
+    "SE",
+    "BPR",
+    "TRN",
+    "REF",
+    "DTM",
+    "N1",
+    "CLP",
+    "CAS",
+    "NM1",
+    "MIA",
+    "MOA",
+    "AMT",
+    "SVC",
+    "LQ",
+    "PLB",
+    "N2",
+    "N3",
+    "N4",
+    "PER",
+    "RDM",
+    "CUR",
+    "TS3",
+    "TS2",
+    "QTY",
+    "LX",
+    "NTE",
+    "PAT",
+]
+_CODE = {tag: number for number, tag in enumerate(_TAGS)}
+ISA, IEA, GS, GE, ST, SE = (_CODE[tag] for tag in ("ISA", "IEA", "GS", "GE", "ST", "SE"))
+BPR, TRN, REF, DTM, N1, CLP, CAS, NM1, MIA, MOA, AMT, SVC, LQ, PLB = (
+    _CODE[tag]
+    for tag in [
+        "BPR",
+        "TRN",
+        "REF",
+        "DTM",
+        "N1",
+        "CLP",
+        "CAS",
+        "NM1",
+        "MIA",
+        "MOA",
+        "AMT",
+        "SVC",
+        "LQ",
+        "PLB",
+    ]
+)
+_TAG_SET = pa.array(_TAGS)
+_ENVELOPE = np.array([ISA, IEA, GS, GE, ST, SE])
+# loop a marker segment opens: ST header 0, CLP claim 1, SVC line 2, PLB trailer 3
+_LOOP_OF = np.full(len(_TAGS), -1, np.int8)
+_LOOP_OF[[ST, CLP, SVC, PLB]] = [0, 1, 2, 3]
+_NULL = pa.scalar(None, pa.string())
+_M2 = pa.decimal128(18, 2)
+_M3 = pa.decimal128(18, 3)
+_DATE_TYPE = pa.date32()
+# digits with an optional sign and point, at most 15 before the point: a value every decimal(18,2)
+# and decimal(18,3) holds, parsed by Arrow as Decimal parses it; anything else takes the exact path
+_PLAIN_NUMBER = r"^-?(?:[0-9]{1,15}(?:\.[0-9]*)?|\.[0-9]+)$"
+
+
+class _Fallback(Exception):
+    """The file holds something only the reference reader reports exactly."""
+
+
+def read_835_columnar(data: bytes, file_id: str, file_name: str) -> ParseResult | None:
+    """The ``ParseResult`` of a well-formed 835 file with ``arrow`` tables, or ``None``.
+
+    ``None`` means: read it with ``parse_x12``. The result then equals ``parse_x12``'s (its tables as
+    ``to_arrow`` gives them, its issues and counts); ``tables`` holds empty lists, ``arrow`` the rows.
+    """
+    try:
+        return _read(data, file_id, file_name)
+    except (_Fallback, BadElement, pa.ArrowException, ValueError, OverflowError):
+        return None
+
+
+def _split_in_arrow(body: str, terminator: str) -> pa.Array:
+    """``envelope._split_segments`` in Arrow kernels: the same segments, as one string array."""
+    if terminator == "\n":
+        raise _Fallback  # str.splitlines semantics: left to the reference tokenizer
+    text = pa.array([body], pa.large_string())
+    if "\n" in body or "\r" in body:
+        text = pc.replace_substring(pc.replace_substring(text, "\r", ""), "\n", "")
+    segments = pc.split_pattern(text, terminator).flatten()
+    if needs_strip(body, terminator):
+        segments = pc.utf8_trim(segments, characters=_WHITESPACE)
+    segments = segments.filter(pc.not_equal(segments, ""))
+    if segments.nbytes >= 2**31:
+        raise _Fallback
+    return segments.cast(pa.string())
+
+
+def _read(data: bytes, file_id: str, file_name: str) -> ParseResult:
+    tokenized = tokenize(data, split=_split_in_arrow)
+    if tokenized.is_blank or tokenized.problems or not tokenized.sections:
+        raise _Fallback
+    state = FileState(file_id, file_name)
+    parts: dict[str, list[pa.Table]] = {name: [] for name in X12_TABLES[:6]}
+    issues: list[tuple[tuple, object]] = []
+    base = 1
+    sets = 0
+    with reading_context():
+        for section in tokenized.sections:
+            reader = _Section(section, base, state)
+            for name, table in reader.tables().items():
+                parts[name].append(table)
+            issues.extend(reader.issues)
+            sets += reader.set_count
+            base += len(section.segments)
+    arrow = {}
+    for name in X12_TABLES:
+        schema = arrow_schema(name)
+        pieces = parts.get(name) or []
+        arrow[name] = pa.concat_tables(pieces) if pieces else schema.empty_table()
+    issues.sort(key=lambda item: item[0])
+    return ParseResult(
+        file_id=file_id,
+        kind="835",
+        tables={name: [] for name in X12_TABLES},
+        issues=[issue for _key, issue in issues],
+        transactions_loaded=sets,
+        transactions_rejected=0,
+        segment_count=base - 1,
+        arrow=arrow,
+    )
+
+
+def _cents(values: pa.Array) -> np.ndarray:
+    """Unscaled integers of a decimal128 array (cents for scale 2), 0 where null."""
+    count = len(values)
+    if count == 0:
+        return np.zeros(0, np.int64)
+    words = np.frombuffer(values.buffers()[1], dtype=np.int64, count=2 * (values.offset + count))
+    low = words[2 * values.offset :: 2].copy()
+    if values.null_count:
+        low[~np.asarray(values.is_valid())] = 0
+    return low
+
+
+def _decimal(units: np.ndarray, scale: int = 2, valid: np.ndarray | None = None) -> pa.Array:
+    """A decimal128(18, scale) array from unscaled int64 values (null where ``valid`` is False)."""
+    count = len(units)
+    words = np.empty(2 * count, np.int64)
+    words[0::2] = units
+    words[1::2] = units >> 63
+    validity = None
+    nulls = 0
+    if valid is not None and not valid.all():
+        validity = pa.array(valid).buffers()[1]
+        nulls = int(count - valid.sum())
+    return pa.Array.from_buffers(pa.decimal128(18, scale), count, [validity, pa.py_buffer(words)], nulls)
+
+
+def _money_text(value: int) -> str:
+    return str(Decimal(int(value)).scaleb(-2))
+
+
+class _Section:
+    """One interchange read column by column; ``tables()`` returns its era_* Arrow tables."""
+
+    def __init__(self, section: Section, base: int, state: FileState) -> None:
+        if section.isa is None:
+            raise _Fallback
+        self.base = base
+        self.state = state
+        segments = section.segments  # an Arrow string array (see _split_in_arrow)
+        self.segments = segments
+        self.element_separator = section.element
+        self.component = section.component
+        self.isa = section.isa
+        self.issues: list[tuple[tuple, object]] = []
+        split = pc.split_pattern(segments, section.element)
+        offsets = np.asarray(split.offsets)
+        self.starts = offsets[:-1].astype(np.int64)
+        self.lengths = np.diff(offsets).astype(np.int64)
+        flat = split.flatten()
+        self.blank = len(flat)
+        self.flat = pa.concat_arrays([flat, pa.array([""], pa.string())])
+        codes = pc.index_in(self.flat.take(pa.array(self.starts)), value_set=_TAG_SET)
+        if codes.null_count:
+            raise _Fallback  # a segment the 835 reader would report (or an 837 in the file)
+        self.code = np.asarray(codes).astype(np.int8)
+        self.count = len(self.code)
+        self.index = np.arange(self.count, dtype=np.int64)
+        self._tag_rows: dict[int, np.ndarray] = {}
+        self._fields: dict[tuple[int, int], pa.Array] = {}
+        self._envelope()
+        self._loops()
+
+    # --- elements ---------------------------------------------------------------------------
+
+    def element(self, rows: np.ndarray, number: int) -> pa.Array:
+        """Element ``number`` of each segment in ``rows`` ("" where the segment is shorter)."""
+        where = np.where(self.lengths[rows] > number, self.starts[rows] + number, self.blank)
+        return self.flat.take(pa.array(where))
+
+    def field(self, tag: int, number: int) -> pa.Array:
+        """Element ``number`` of every ``tag`` segment, in file order (cached: tables share fields)."""
+        key = (tag, number)
+        texts = self._fields.get(key)
+        if texts is None:
+            texts = self._fields[key] = self.element(self.rows(tag), number)
+        return texts
+
+    def _optional_field(self, tag: int, number: int) -> pa.Array:
+        """``field`` with null for empty text (the reference's ``values[k] or None``)."""
+        return _or_null(self.field(tag, number))
+
+    def component_parts(self, texts: pa.Array, numbers: tuple[int, ...]) -> list[pa.Array]:
+        """Parts ``numbers`` of composite elements, null when absent or empty (``split_composite``).
+
+        Composites repeat (a few hundred procedure codes in a remittance), so each distinct text is
+        split once, in Python, exactly as the reference splits it, and the parts are mapped back.
+        """
+        distinct = pc.unique(texts)
+        where = pc.index_in(texts, value_set=distinct)
+        split = [split_composite(text, self.component) if text else [""] for text in distinct.to_pylist()]
+        return [
+            pa.array(
+                [(parts[number] if len(parts) > number else "") or None for parts in split], pa.string()
+            ).take(where)
+            for number in numbers
+        ]
+
+    # --- values -----------------------------------------------------------------------------
+
+    def _convert(self, texts: pa.Array, convert, cache: dict, kind: pa.DataType) -> pa.Array:
+        """Each distinct text through the reference's converter (``BadElement`` falls back), mapped back."""
+        distinct = pc.unique(texts)
+        values = [convert(text, cache) if text else None for text in distinct.to_pylist()]
+        if kind is not _DATE_TYPE and any(
+            value is not None and not value and value.is_signed() for value in values
+        ):
+            raise _Fallback  # "-0": the reference keeps Decimal's signed zero in its messages
+        return pa.array(values, kind).take(pc.index_in(texts, value_set=distinct))
+
+    def _decimals(self, texts: pa.Array, kind: pa.DataType, convert, cache: dict) -> pa.Array:
+        """Amounts or quantities: Arrow's cast when every text is plain X12 ``R`` text within the
+        column's scale (what the reference's ``Decimal`` then gives too), else the exact path."""
+        if len(texts) == 0:
+            return pa.array([], kind)
+        present = pc.not_equal(texts, "")
+        if pc.all(pc.or_(pc.invert(present), pc.match_substring_regex(texts, _PLAIN_NUMBER))).as_py():
+            try:
+                values = pc.if_else(present, texts, _NULL).cast(kind)
+            except pa.ArrowInvalid:  # more decimals than the scale: rounded half up by the exact path
+                values = None
+            if (
+                values is not None
+                and not pc.any(
+                    pc.and_(pc.starts_with(texts, "-"), pc.equal(values, pa.scalar(0, kind)))
+                ).as_py()
+            ):
+                return values
+        return self._convert(texts, convert, cache, kind)
+
+    def money(self, texts: pa.Array) -> pa.Array:
+        return self._decimals(texts, _M2, to_money, MONEY_CACHE)
+
+    def quantity(self, texts: pa.Array) -> pa.Array:
+        return self._decimals(texts, _M3, to_quantity, QUANTITY_CACHE)
+
+    def dates(self, texts: pa.Array) -> pa.Array:
+        return self._convert(texts, to_date, DATE_CACHE, _DATE_TYPE)
+
+    # --- structure --------------------------------------------------------------------------
+
+    def _envelope(self) -> None:
+        """Walk ISA/GS/ST/SE/GE/IEA: strict nesting, right counts and control numbers, or fall back."""
+        code = self.code
+        positions = np.nonzero(np.isin(code, _ENVELOPE))[0]
+        tags = code[positions]
+        if len(positions) < 6 or tags[0] != ISA or positions[0] != 0 or tags[-1] != IEA:
+            raise _Fallback
+        if positions[-1] != self.count - 1:
+            raise _Fallback
+        isa_values = self.isa
+        control = isa_values[13].strip() or None
+        self.sender = isa_values[6].strip() or None
+        self.control = control
+        self.interchange_date = interchange_date(isa_values[9])
+        self.sets: list[dict] = []
+        expect = {ISA: (GS,), GS: (ST,), ST: (SE,), SE: (ST, GE), GE: (GS, IEA)}
+        groups = 0
+        group_sets = 0
+        group_control = version = None
+        previous = ISA
+        previous_position = 0
+        for tag, position in zip(tags[1:].tolist(), positions[1:].tolist(), strict=True):
+            if tag not in expect.get(previous, ()):
+                raise _Fallback
+            if previous != ST and position != previous_position + 1:
+                raise _Fallback  # segments outside any transaction set
+            values = self.segments[position].as_py().split(self.element_separator)
+            if tag == GS:
+                groups += 1
+                group_sets = 0
+                group_control = (values[6] if len(values) > 6 else "") or None
+                version = (values[8] if len(values) > 8 else "") or None
+            elif tag == ST:
+                if (values[1] if len(values) > 1 else "") != "835":
+                    raise _Fallback
+                tcn = values[2] if len(values) > 2 else ""
+                self.sets.append(
+                    {
+                        "start": position,
+                        "tcn": tcn,
+                        "group_control": group_control,
+                        "version": version or (values[3] if len(values) > 3 and values[3] else None),
+                    }
+                )
+                group_sets += 1
+            elif tag == SE:
+                current = self.sets[-1]
+                declared_text = values[1] if len(values) > 1 else ""
+                actual = position - current["start"] + 1
+                if not (declared_text.isascii() and declared_text.isdigit()) or int(declared_text) != actual:
+                    raise _Fallback
+                if (values[2] if len(values) > 2 else "") != current["tcn"]:
+                    raise _Fallback
+                current["end"] = position
+                current["declared"] = actual
+            elif tag == GE:
+                _check_trailer(values, group_sets, group_control)
+            elif tag == IEA:
+                _check_trailer(values, groups, control)
+            previous, previous_position = tag, position
+        if previous != IEA:
+            raise _Fallback
+        self.set_count = len(self.sets)
+
+    def _loops(self) -> None:
+        """Per segment: its set's ST, the loop it is in, and its open claim (CLP) and line (SVC)."""
+        code, index = self.code, self.index
+        loop_of = _LOOP_OF[code]
+        marker = np.where(loop_of >= 0, index, -1)
+        last = np.maximum.accumulate(marker)
+        self.loop = np.where(last >= 0, loop_of[np.maximum(last, 0)], -1)
+        # the loop a marker segment itself was read in (the state before it)
+        before = np.concatenate(([-1], last[:-1]))
+        self.loop_before = np.where(before >= 0, loop_of[np.maximum(before, 0)], -1)
+        self.st_of = np.maximum.accumulate(np.where(code == ST, index, -1))
+        self.clp_of = np.maximum.accumulate(np.where(code == CLP, index, -1))
+        self.svc_of = np.maximum.accumulate(np.where(code == SVC, index, -1))
+
+    def rows(self, tag: int, loops: tuple[int, ...] | None = None) -> np.ndarray:
+        """Indices of the segments with ``tag`` (in ``loops`` when given), in file order."""
+        rows = self._tag_rows.get(tag)
+        if rows is None:
+            rows = self._tag_rows[tag] = np.nonzero(self.code == tag)[0]
+        if loops is not None:
+            rows = rows[np.isin(self.loop[rows], loops)]
+        return rows
+
+    # --- tables -----------------------------------------------------------------------------
+
+    def tables(self) -> dict[str, pa.Table]:
+        code, loop = self.code, self.loop
+        for tag, allowed in (
+            (CAS, (1, 2)),
+            (LQ, (2,)),
+            (MOA, (1, 2)),
+            (MIA, (1, 2)),
+            (N1, (0,)),
+            (BPR, (0,)),
+        ):
+            if not np.isin(loop[code == tag], allowed).all():
+                raise _Fallback
+        if (loop[code == NM1] == 3).any() or not np.isin(self.loop_before[code == SVC], (1, 2)).all():
+            raise _Fallback
+        claims = self.rows(CLP)
+        lines = self.rows(SVC)
+        adjustments, claim_adjustment_cents, line_adjustment_cents = self._adjustments(claims, lines)
+        line_table = self._lines(lines, line_adjustment_cents)
+        claim_table, claim_paid = self._claims(claims, lines, claim_adjustment_cents, line_adjustment_cents)
+        provider_table, provider_cents, provider_set = self._provider_adjustments()
+        return {
+            "era_transactions": self._transactions(claims, claim_paid, provider_cents, provider_set),
+            "era_claims": claim_table,
+            "era_service_lines": line_table,
+            "era_adjustments": adjustments,
+            "era_remarks": self._remarks(),
+            "era_provider_adjustments": provider_table,
+        }
+
+    def _positions(self, rows: np.ndarray) -> pa.Array:
+        return pa.array(rows + self.base, pa.int64())
+
+    def _constant(self, value: str | None, count: int) -> pa.Array:
+        return pa.repeat(pa.scalar(value, pa.string()), count)
+
+    def _last(self, groups: int, owners: np.ndarray, rows: np.ndarray, values: pa.Array) -> pa.Array:
+        """Per group (0..groups-1): the value of its last row (owners sorted), null when it has none."""
+        source = np.full(groups, -1, np.int64)
+        if len(rows):
+            is_last = np.append(owners[1:] != owners[:-1], True)
+            source[owners[is_last]] = np.nonzero(is_last)[0]
+        return values.take(pa.array(source, mask=source < 0))
+
+    def _slot(
+        self, owner_rows: np.ndarray, owner_of: np.ndarray, tag: int, loop: int, qualifier: tuple[str, ...]
+    ) -> tuple[np.ndarray, np.ndarray, pa.Array]:
+        """``tag`` segments in ``loop`` whose first element is one of ``qualifier``: their rows, their
+        owner (index into ``owner_rows``) and their second element."""
+        rows = self.rows(tag)
+        chosen = self.loop[rows] == loop
+        if len(rows):
+            chosen &= np.asarray(pc.is_in(self.field(tag, 1), value_set=pa.array(list(qualifier))))
+        return (
+            rows[chosen],
+            np.searchsorted(owner_rows, owner_of[rows[chosen]]),
+            self.field(tag, 2).filter(chosen),
+        )
+
+    def _adjustments(self, claims: np.ndarray, lines: np.ndarray) -> tuple[pa.Table, np.ndarray, np.ndarray]:
+        rows = self.rows(CAS)
+        if (self.lengths[rows] > 20).any():
+            raise _Fallback  # a 7th triplet: the reference reports it
+        group = self._optional_field(CAS, 1)
+        pieces = []
+        for triplet in range(6):
+            offset = 2 + 3 * triplet
+            reason = self.field(CAS, offset)
+            amount_text = self.field(CAS, offset + 1)
+            quantity_text = self.field(CAS, offset + 2)
+            keep = pc.or_(
+                pc.or_(pc.not_equal(reason, ""), pc.not_equal(amount_text, "")),
+                pc.not_equal(quantity_text, ""),
+            )
+            chosen = np.nonzero(np.asarray(keep))[0]
+            if not len(chosen):
+                continue
+            take = pa.array(chosen)
+            pieces.append(
+                (
+                    rows[chosen],
+                    np.full(len(chosen), triplet + 1, np.int32),
+                    group.take(take),
+                    _or_null(reason.take(take)),
+                    self.money(amount_text.take(take)),
+                    self.quantity(quantity_text.take(take)),
+                )
+            )
+        claim_cents = np.zeros(len(claims), np.int64)
+        line_cents = np.zeros(len(lines), np.int64)
+        if not pieces:
+            return arrow_schema("era_adjustments").empty_table(), claim_cents, line_cents
+        segment = np.concatenate([piece[0] for piece in pieces])
+        triplets = np.concatenate([piece[1] for piece in pieces])
+        order = np.lexsort((triplets, segment))
+        take = pa.array(order)
+        segment = segment[order]
+        amounts = pa.concat_arrays([piece[4] for piece in pieces]).take(take)
+        cents = _cents(amounts)
+        at_line = self.loop[segment] == 2
+        count = len(segment)
+        line_position = np.where(at_line, self.svc_of[segment] + self.base, 0)
+        table = pa.Table.from_arrays(
+            [
+                self._constant(self.state.file_id, count),
+                pa.array(self.st_of[segment] + self.base, pa.int64()),
+                pa.array(self.clp_of[segment] + self.base, pa.int64()),
+                pa.array(line_position, pa.int64(), mask=~at_line),
+                pc.if_else(pa.array(at_line), "line", "claim"),
+                self._positions(segment),
+                pa.array(triplets[order], pa.int32()),
+                pa.concat_arrays([piece[2] for piece in pieces]).take(take),
+                pa.concat_arrays([piece[3] for piece in pieces]).take(take),
+                amounts,
+                pa.concat_arrays([piece[5] for piece in pieces]).take(take),
+            ],
+            schema=arrow_schema("era_adjustments"),
+        )
+        claim_of = np.searchsorted(claims, self.clp_of[segment])
+        np.add.at(claim_cents, claim_of[~at_line], cents[~at_line])
+        np.add.at(line_cents, np.searchsorted(lines, self.svc_of[segment[at_line]]), cents[at_line])
+        return table, claim_cents, line_cents
+
+    def _lines(self, lines: np.ndarray, adjustment_cents: np.ndarray) -> pa.Table:
+        count = len(lines)
+        procedure = self.field(SVC, 1)
+        parts = self.component_parts(procedure, (0, 1, 2, 3, 4, 5))
+        charge = self.money(self.field(SVC, 2))
+        paid = self.money(self.field(SVC, 3))
+        units = self.quantity(self.field(SVC, 5))
+        units = pc.fill_null(units, pa.scalar(Decimal("1.000"), _M3)) if count else units
+        (original,) = self.component_parts(self.field(SVC, 6), (1,))
+        original_units = self.quantity(self.field(SVC, 7))
+        svc_of = self.svc_of
+        ref_rows, ref_owner, ref_texts = self._slot(lines, svc_of, REF, 2, ("6R",))
+        control = self._last(count, ref_owner, ref_rows, _or_null(ref_texts))
+        start_rows, start_owner, start_texts = self._slot(lines, svc_of, DTM, 2, ("472", "150"))
+        start = self._last(count, start_owner, start_rows, self.dates(start_texts))
+        end_rows, end_owner, end_texts = self._slot(lines, svc_of, DTM, 2, ("151",))
+        end = self._last(count, end_owner, end_rows, self.dates(end_texts))
+        end = pc.coalesce(end, start) if count else end
+        allowed_rows, allowed_owner, allowed_texts = self._slot(lines, svc_of, AMT, 2, ("B6",))
+        allowed = self._last(count, allowed_owner, allowed_rows, self.money(allowed_texts))
+        charge_cents, paid_cents = _cents(charge), _cents(paid)
+        difference = paid_cents - (charge_cents - adjustment_cents)
+        self._balance_issues(
+            lines,
+            difference,
+            lambda i: (
+                "UNBALANCED_LINE",
+                "SVC",
+                f"SVC02 {_money_text(charge_cents[i])} - line adjustments "
+                f"{_money_text(adjustment_cents[i])} != SVC03 {_money_text(paid_cents[i])} "
+                f"(difference {_money_text(difference[i])})",
+                (self.clp_of[lines[i]], 0, lines[i]),
+            ),
+        )
+        table = pa.Table.from_arrays(
+            [
+                self._constant(self.state.file_id, count),
+                pa.array(self.st_of[lines] + self.base, pa.int64()),
+                pa.array(self.clp_of[lines] + self.base, pa.int64()),
+                self._positions(lines),
+                *parts,
+                charge,
+                paid,
+                self._optional_field(SVC, 4),
+                units,
+                original,
+                original_units,
+                control,
+                start,
+                end,
+                allowed,
+                _decimal(adjustment_cents),
+                pa.array(difference == 0),
+                _decimal(difference),
+            ],
+            schema=arrow_schema("era_service_lines"),
+        )
+        return table
+
+    def _claims(
+        self, claims: np.ndarray, lines: np.ndarray, claim_cents: np.ndarray, line_cents: np.ndarray
+    ) -> tuple[pa.Table, np.ndarray]:
+        count = len(claims)
+        patient_control = self.field(CLP, 1)
+        if count and not pc.all(pc.not_equal(patient_control, "")).as_py():
+            raise _Fallback  # CLP01 is required: the reference rejects the set
+        charge = self.money(self.field(CLP, 3))
+        paid = self.money(self.field(CLP, 4))
+        clp_of = self.clp_of
+        names_rows = self.rows(NM1)
+        in_claim = np.isin(self.loop[names_rows], (1, 2))
+        owners = np.searchsorted(claims, clp_of[names_rows])
+
+        def by_entity(code: str, number: int) -> pa.Array:
+            chosen = in_claim.copy()
+            if len(names_rows):
+                chosen &= np.asarray(pc.equal(self.field(NM1, 1), code))
+            texts = _or_null(self.field(NM1, number).filter(chosen))
+            return self._last(count, owners[chosen], names_rows[chosen], texts)
+
+        def slot(tag: int, qualifier: tuple[str, ...], convert) -> pa.Array:
+            rows, owner, texts = self._slot(claims, clp_of, tag, 1, qualifier)
+            return self._last(count, owner, rows, convert(texts))
+
+        line_count = np.bincount(np.searchsorted(claims, clp_of[lines]), minlength=count).astype(np.int32)
+        line_total = np.zeros(count, np.int64)
+        np.add.at(line_total, np.searchsorted(claims, clp_of[lines]), line_cents)
+        charge_cents, paid_cents = _cents(charge), _cents(paid)
+        difference = paid_cents - (charge_cents - claim_cents - line_total)
+        self._balance_issues(
+            claims,
+            difference,
+            lambda i: (
+                "UNBALANCED_CLAIM",
+                "CLP",
+                f"CLP03 {_money_text(charge_cents[i])} - claim adjustments {_money_text(claim_cents[i])} "
+                f"- line adjustments {_money_text(line_total[i])} != CLP04 {_money_text(paid_cents[i])} "
+                f"(difference {_money_text(difference[i])})",
+                (claims[i], 1, 0),
+            ),
+        )
+        table = pa.Table.from_arrays(
+            [
+                self._constant(self.state.file_id, count),
+                pa.array(self.st_of[claims] + self.base, pa.int64()),
+                self._positions(claims),
+                patient_control,
+                self._optional_field(CLP, 2),
+                charge,
+                paid,
+                self.money(self.field(CLP, 5)),
+                self._optional_field(CLP, 6),
+                self._optional_field(CLP, 7),
+                self._optional_field(CLP, 8),
+                self._optional_field(CLP, 9),
+                self._optional_field(CLP, 11),
+                by_entity("QC", 9),
+                by_entity("QC", 3),
+                by_entity("QC", 4),
+                by_entity("IL", 9),
+                by_entity("82", 9),
+                by_entity("TT", 3),
+                slot(REF, ("F8",), _or_null),
+                slot(DTM, ("232",), self.dates),
+                slot(DTM, ("233",), self.dates),
+                slot(DTM, ("050",), self.dates),
+                slot(AMT, ("AU",), self.money),
+                slot(AMT, ("I",), self.money),
+                pa.array(line_count, pa.int32()),
+                _decimal(claim_cents),
+                _decimal(line_total),
+                pa.array(difference == 0),
+                _decimal(difference),
+            ],
+            schema=arrow_schema("era_claims"),
+        )
+        # every AMT's amount is read, whatever its qualifier or loop: an unreadable one rejects the set
+        self.money(self.field(AMT, 2))
+        return table, paid_cents
+
+    def _balance_issues(self, rows: np.ndarray, difference: np.ndarray, describe) -> None:
+        for i in np.nonzero(difference)[0].tolist():
+            code, segment_id, reason, order = describe(i)
+            row = rows[i]
+            tcn = self._set_of(row)["tcn"]
+            issue = self.state.issue("warning", code, reason, int(row + self.base), segment_id, tcn)
+            key = (int(self.st_of[row] + self.base), int(order[0]), order[1], int(order[2]))
+            self.issues.append((key, issue))
+
+    def _set_of(self, row: int) -> dict:
+        starts = [item["start"] for item in self.sets]
+        return self.sets[int(np.searchsorted(starts, row, side="right")) - 1]
+
+    def _remarks(self) -> pa.Table:
+        segment_parts, number_parts, text_parts, at_line_parts = [], [], [], []
+        rows = self.rows(LQ)
+        if len(rows):
+            qualifier = self.field(LQ, 1)
+            code = self.field(LQ, 2)
+            chosen = np.asarray(pc.and_(pc.equal(qualifier, "HE"), pc.not_equal(code, "")))
+            segment_parts.append(rows[chosen])
+            number_parts.append(np.ones(int(chosen.sum()), np.int32))
+            text_parts.append(code.filter(pa.array(chosen)))
+            at_line_parts.append(np.ones(int(chosen.sum()), bool))
+        for tag, slots in ((MOA, (3, 4, 5, 6, 7)), (MIA, (5, 20, 21, 22, 23, 24))):
+            rows = self.rows(tag)
+            for number, slot in enumerate(slots, 1):
+                if not len(rows):
+                    break
+                text = self.field(tag, slot)
+                chosen = np.asarray(pc.not_equal(text, ""))
+                segment_parts.append(rows[chosen])
+                number_parts.append(np.full(int(chosen.sum()), number, np.int32))
+                text_parts.append(text.filter(pa.array(chosen)))
+                at_line_parts.append(np.zeros(int(chosen.sum()), bool))
+        if not segment_parts or not sum(len(part) for part in segment_parts):
+            return arrow_schema("era_remarks").empty_table()
+        segment = np.concatenate(segment_parts)
+        numbers = np.concatenate(number_parts)
+        order = np.lexsort((numbers, segment))
+        segment, numbers = segment[order], numbers[order]
+        at_line = np.concatenate(at_line_parts)[order]
+        count = len(segment)
+        source = np.asarray(self.code)[segment]
+        return pa.Table.from_arrays(
+            [
+                self._constant(self.state.file_id, count),
+                pa.array(self.st_of[segment] + self.base, pa.int64()),
+                pa.array(self.clp_of[segment] + self.base, pa.int64()),
+                pa.array(np.where(at_line, self.svc_of[segment] + self.base, 0), pa.int64(), mask=~at_line),
+                pc.if_else(pa.array(at_line), "line", "claim"),
+                self._positions(segment),
+                pc.if_else(pa.array(source == LQ), "LQ", pc.if_else(pa.array(source == MOA), "MOA", "MIA")),
+                pa.array(numbers, pa.int32()),
+                pa.concat_arrays(text_parts).take(pa.array(order)),
+            ],
+            schema=arrow_schema("era_remarks"),
+        )
+
+    def _provider_adjustments(self) -> tuple[pa.Table, np.ndarray, np.ndarray]:
+        rows = self.rows(PLB)
+        if (self.lengths[rows] > 15).any():
+            raise _Fallback  # a 7th pair: the reference reports it
+        provider = self._optional_field(PLB, 1)
+        fiscal = self.dates(self.field(PLB, 2))
+        pieces = []
+        for pair in range(6):
+            reason_text = self.field(PLB, 3 + 2 * pair)
+            amount_text = self.field(PLB, 4 + 2 * pair)
+            keep = (
+                np.asarray(pc.or_(pc.not_equal(reason_text, ""), pc.not_equal(amount_text, "")))
+                if len(rows)
+                else np.zeros(0, bool)
+            )
+            chosen = np.nonzero(keep)[0]
+            if not len(chosen):
+                continue
+            take = pa.array(chosen)
+            reason_text = reason_text.take(take)
+            pieces.append(
+                (
+                    rows[chosen],
+                    np.full(len(chosen), pair + 1, np.int32),
+                    provider.take(take),
+                    fiscal.take(take),
+                    *self.component_parts(reason_text, (0, 1)),
+                    self.money(amount_text.take(take)),
+                )
+            )
+        if not pieces:
+            return (
+                arrow_schema("era_provider_adjustments").empty_table(),
+                np.zeros(0, np.int64),
+                np.zeros(0, np.int64),
+            )
+        segment = np.concatenate([piece[0] for piece in pieces])
+        pairs = np.concatenate([piece[1] for piece in pieces])
+        order = np.lexsort((pairs, segment))
+        take = pa.array(order)
+        segment = segment[order]
+        amounts = pa.concat_arrays([piece[6] for piece in pieces]).take(take)
+        count = len(segment)
+        table = pa.Table.from_arrays(
+            [
+                self._constant(self.state.file_id, count),
+                pa.array(self.st_of[segment] + self.base, pa.int64()),
+                self._positions(segment),
+                pa.array(pairs[order], pa.int32()),
+                *(pa.concat_arrays([piece[k] for piece in pieces]).take(take) for k in (2, 3, 4, 5)),
+                amounts,
+            ],
+            schema=arrow_schema("era_provider_adjustments"),
+        )
+        return table, _cents(amounts), self.st_of[segment]
+
+    def _transactions(
+        self, claims: np.ndarray, claim_paid: np.ndarray, provider_cents: np.ndarray, provider_set: np.ndarray
+    ) -> pa.Table:
+        """One row per ST..SE; its header (loop 0) is a few segments, read in Python."""
+        rows = []
+        header_rows = np.nonzero((self.loop == 0) & (self.code != ST))[0]
+        header_sets = self.st_of[header_rows]
+        claim_sets = self.st_of[claims]
+        for item in self.sets:
+            start = item["start"]
+            header = [None] * 15
+            payee_tax_id = None
+            party = ""
+            for row in header_rows[header_sets == start].tolist():
+                values = self.segments[row].as_py().split(self.element_separator)
+                tag = self.code[row]
+                if tag == BPR:
+                    values += [""] * (17 - len(values))
+                    header[0] = values[1] or None
+                    header[1] = to_money(values[2], MONEY_CACHE) if values[2] else None
+                    header[2] = values[3] or None
+                    header[3] = values[4] or None
+                    header[4] = values[5] or None
+                    if not values[16]:
+                        raise _Fallback  # MISSING_ELEMENT warning
+                    header[5] = to_date(values[16], DATE_CACHE)
+                elif tag == TRN:
+                    header[6] = (values[2] if len(values) > 2 else "") or None
+                    header[7] = (values[3] if len(values) > 3 else "") or None
+                elif tag == DTM:
+                    if (values[1] if len(values) > 1 else "") == "405":
+                        text = values[2] if len(values) > 2 else ""
+                        header[8] = to_date(text, DATE_CACHE) if text else None
+                elif tag == N1:
+                    values += [""] * (5 - len(values))
+                    party = values[1]
+                    if party == "PR":
+                        header[9] = values[2] or None
+                        header[10] = values[4] or None
+                    elif party == "PE":
+                        header[12] = values[2] or None
+                        header[13] = values[3] or None
+                        header[14] = values[4] or None
+                elif tag == REF:
+                    qualifier = values[1] if len(values) > 1 else ""
+                    text = (values[2] if len(values) > 2 else "") or None
+                    if qualifier == "2U" and party == "PR":
+                        header[11] = text
+                    elif qualifier == "TJ" and party == "PE":
+                        payee_tax_id = text
+            in_set = claim_sets == start
+            paid_total = int(claim_paid[in_set].sum())
+            provider_total = int(provider_cents[provider_set == start].sum())
+            total = header[1] if header[1] is not None else Decimal("0.00")
+            total_cents = int(total.scaleb(2))
+            difference = total_cents - (paid_total - provider_total)
+            position = start + self.base
+            if difference:
+                reason = (
+                    f"BPR02 {total} != sum CLP04 {_money_text(paid_total)} - sum PLB "
+                    f"{_money_text(provider_total)} (difference {_money_text(difference)})"
+                )
+                issue = self.state.issue(
+                    "warning", "UNBALANCED_TRANSACTION", reason, position, "ST", item["tcn"]
+                )
+                self.issues.append(((position, 1 << 62, 2, 0), issue))
+            rows.append(
+                (
+                    self.state.file_id,
+                    position,
+                    self.control,
+                    self.sender,
+                    self.interchange_date,
+                    item["group_control"],
+                    item["version"],
+                    item["tcn"] or None,
+                    *header[:9],
+                    header[9],
+                    header[10] or header[11],
+                    header[12],
+                    header[13],
+                    header[14],
+                    payee_tax_id,
+                    int(in_set.sum()),
+                    Decimal(paid_total).scaleb(-2),
+                    Decimal(provider_total).scaleb(-2),
+                    not difference,
+                    Decimal(difference).scaleb(-2),
+                    item["declared"],
+                    item["end"] - start + 1,
+                )
+            )
+        schema = arrow_schema("era_transactions")
+        columns = list(zip(*rows, strict=True)) if rows else [[] for _ in schema]
+        return pa.Table.from_arrays(
+            [pa.array(list(column), field.type) for column, field in zip(columns, schema, strict=True)],
+            schema=schema,
+        )
+
+
+def _or_null(texts: pa.Array) -> pa.Array:
+    if len(texts) == 0:
+        return texts
+    return pc.if_else(pc.equal(texts, ""), _NULL, texts)
+
+
+def _check_trailer(values: list[str], actual: int, control: str | None) -> None:
+    """GE/IEA as ``reader._check_trailer`` checks them: any warning it would give means fall back."""
+    declared = (values[1] if len(values) > 1 else "").strip()
+    if declared != str(actual) and declared.lstrip("0") != str(actual):
+        raise _Fallback
+    if (values[2] if len(values) > 2 else "").strip() != (control or ""):
+        raise _Fallback
+
+
+__all__ = ["MIN_COLUMNAR_BYTES", "columnar_candidate", "read_835_columnar"]

@@ -1,0 +1,196 @@
+"""The columnar 835 reader against the reference reader: equal tables, issues and counts, or ``None``.
+
+``read_835_columnar`` may decline a file (``None``: the loader then uses ``parse_x12``), but whatever
+it returns must be exactly what ``parse_x12`` + ``to_arrow`` give for the same bytes. It must also not
+decline needlessly: a file whose only issues are balancing differences is its to read.
+"""
+
+from __future__ import annotations
+
+import random
+from pathlib import Path
+
+import pytest
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
+from x12_reader_fixtures import header_835, interchange, render, transaction
+
+from orchestration.bench.x12 import build_835
+from orchestration.lib.x12 import ParseResult, parse_x12, to_arrow
+from orchestration.lib.x12.columnar835 import MIN_COLUMNAR_BYTES, columnar_candidate, read_835_columnar
+
+REPO_ROOT = Path(__file__).resolve().parents[2]
+SAMPLES = REPO_ROOT.parent / "shared" / "x12-samples"
+BALANCING = {"UNBALANCED_LINE", "UNBALANCED_CLAIM", "UNBALANCED_TRANSACTION"}
+
+
+def _assert_same(data: bytes, name: str = "columnar.835") -> ParseResult | None:
+    """Both readers on ``data``; if the columnar one answers, its answer equals the reference's."""
+    reference = parse_x12(data, "0123456789abcdef", name)
+    fast = read_835_columnar(data, "0123456789abcdef", name)
+    if fast is None:
+        return None
+    expected = to_arrow(reference)
+    assert set(fast.arrow) == set(expected)
+    for table, rows in expected.items():
+        assert fast.arrow[table].schema == rows.schema, table
+        assert fast.arrow[table].equals(rows), (table, fast.arrow[table].num_rows, rows.num_rows)
+    assert [vars(issue) for issue in fast.issues] == [vars(issue) for issue in reference.issues]
+    assert (fast.kind, fast.transactions_loaded, fast.transactions_rejected, fast.segment_count) == (
+        reference.kind,
+        reference.transactions_loaded,
+        reference.transactions_rejected,
+        reference.segment_count,
+    )
+    return fast
+
+
+def test_large_synthetic_835_reads_the_same_rows() -> None:
+    data = build_835(700_000, seed=21, claims_per_transaction=300)
+    assert columnar_candidate(data)
+    fast = _assert_same(data)
+    assert fast is not None
+    assert fast.arrow["era_claims"].num_rows > 500 and fast.arrow["era_adjustments"].num_rows > 2_000
+    assert fast.arrow["era_provider_adjustments"].num_rows > 0 and fast.arrow["era_remarks"].num_rows > 0
+
+
+def test_random_amounts_and_unbalanced_records_read_the_same() -> None:
+    data = build_835(200_000, seed=5, amounts="random").decode()
+    # unbalance one line (SVC03) and one claim (CLP04), hence its transaction: the issues must match
+    for tag in ("SVC*", "CLP*"):
+        start = data.index(tag)
+        end = data.index("~", start)
+        fields = data[start:end].split("*")
+        fields[3 if tag == "SVC*" else 4] = "0.01"
+        data = data[:start] + "*".join(fields) + data[end:]
+    fast = _assert_same(data.encode())
+    assert fast is not None
+    codes = {issue.issue_code for issue in fast.issues}
+    assert {"UNBALANCED_LINE", "UNBALANCED_CLAIM", "UNBALANCED_TRANSACTION"} <= codes
+
+
+def test_small_files_and_837s_are_left_to_the_reference_reader() -> None:
+    assert not columnar_candidate(build_835(MIN_COLUMNAR_BYTES // 2, seed=1))
+    claim = render(interchange([transaction(["BHT*0019*00*1*20250105*1200*CH"], "1", code="837")]))
+    assert not columnar_candidate(claim + b" " * MIN_COLUMNAR_BYTES)
+    assert read_835_columnar(claim, "0123456789abcdef", "claim.837") is None
+
+
+@pytest.mark.parametrize(
+    ("change", "why"),
+    [
+        (lambda text: text.replace("DTM*232*", "DTM*232*2024023", 1), "impossible date"),
+        (lambda text: text.replace("SE*", "SE*9", 1), "wrong SE count"),
+        (lambda text: text.replace("CLP*", "ZZZ*1~CLP*", 1), "unknown segment"),
+    ],
+)
+def test_anything_else_the_reference_reports_makes_it_decline(change, why: str) -> None:
+    text = build_835(40_000, seed=8).decode()
+    changed = change(text)
+    assert changed != text, why
+    reference = parse_x12(changed.encode(), "0123456789abcdef", "x.835")
+    assert {issue.issue_code for issue in reference.issues} - BALANCING, why
+    assert read_835_columnar(changed.encode(), "0123456789abcdef", "x.835") is None, why
+
+
+def test_unusual_text_the_reference_accepts_is_read_the_same() -> None:
+    text = build_835(40_000, seed=8).decode()
+    text = text.replace("CAS*CO*", "CAS*CO*45*1.005*1*", 1)  # a third decimal: rounded half up
+    text = text.replace("SVC*HC:", "SVC*HC>", 1)  # a composite written with another separator
+    fast = _assert_same(text.encode())
+    assert fast is not None
+    assert str(fast.arrow["era_adjustments"]["adjustment_amount"][0].as_py()) == "1.01"
+    assert fast.arrow["era_service_lines"]["procedure_qualifier"][0].as_py() == "HC"
+
+
+def test_every_public_835_sample_is_read_the_same_or_declined_for_a_reported_reason() -> None:
+    if not SAMPLES.is_dir():
+        pytest.skip(f"public X12 samples not found at {SAMPLES} (the shared folder beside the repo)")
+    accepted = 0
+    for path in sorted(SAMPLES.rglob("*")):
+        if not path.is_file() or path.name == "README.md":
+            continue
+        data = path.read_bytes()
+        reference = parse_x12(data, "0123456789abcdef", path.name)
+        fast = _assert_same(data, path.name)
+        clean = reference.kind == "835" and not {issue.issue_code for issue in reference.issues} - BALANCING
+        # declined exactly when the reference reports more than balancing differences (or no 835)
+        assert (fast is not None) == clean, path.name
+        accepted += fast is not None
+    assert accepted >= 5
+
+
+SET_A = transaction(
+    [
+        *header_835("167.5", trace="EFTA"),
+        "N1*PE*BENCH MEDICAL GROUP*XX*1999999984",
+        "REF*TJ*999999999",
+        "CLP*PCNA1*1*200*150*20*12*ICNA1*11*1",
+        "NM1*QC*1*DOE*JANE****MI*MA1",
+        "NM1*82*1*SMITH*ANN****XX*1999999992",
+        "DTM*232*20241201",
+        "DTM*233*20241202",
+        "AMT*AU*180",
+        "SVC*HC:G0439:25*200*150**2*HC:G0438*1",
+        "DTM*472*20241201",
+        "CAS*CO*45*30",
+        "CAS*PR*2*20*1*3*0",
+        "REF*6R*LA1",
+        "AMT*B6*170",
+        "LQ*HE*N130",
+        "CLP*PCNA2*4*80*0**12*ICNA2*11*1",
+        "CAS*CO*16*80",
+        "MOA***N381*MA01",
+        "CLP*PCNA3*22*-50*-50**12*ICNA3*11*1",
+        "REF*F8*ICNA0",
+        "SVC*HC:J1100*-50*-50",
+        "DTM*150*20241110",
+        "DTM*151*20241112",
+        "PLB*1999999984*20241231*L6*-17.5*WO:PCNB0*0",
+    ],
+    "UNTOUCHEDA",
+)
+ELEMENT_TEXT = st.sampled_from(
+    ["", "0", "-0", "1.005", "12.5", "-3", "20240230", "20240229", "HE", "X:Y", "A>B"]
+)
+MUTATION = st.tuples(
+    st.sampled_from(["delete", "duplicate", "swap", "corrupt"]),
+    st.integers(min_value=0, max_value=200),
+    st.integers(min_value=0, max_value=200),
+    ELEMENT_TEXT,
+)
+
+
+def _mutate(segments: list[str], mutations: list[tuple[str, int, int, str]]) -> list[str]:
+    segments = list(segments)
+    for operation, first, second, text in mutations:
+        first %= len(segments)
+        second %= len(segments)
+        if operation == "delete" and len(segments) > 1:
+            del segments[first]
+        elif operation == "duplicate":
+            segments.insert(first, segments[first])
+        elif operation == "swap":
+            segments[first], segments[second] = segments[second], segments[first]
+        else:
+            elements = segments[first].split("*")
+            elements[second % len(elements)] = text
+            segments[first] = "*".join(elements)
+    return segments
+
+
+def test_the_unmutated_property_file_is_accepted() -> None:
+    assert _assert_same(render(interchange([SET_A, SET_A]))) is not None
+
+
+@settings(max_examples=150, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(st.lists(MUTATION, min_size=1, max_size=4))
+def test_mutated_835s_read_the_same_or_are_declined(mutations: list[tuple[str, int, int, str]]) -> None:
+    _assert_same(render(_mutate(interchange([SET_A, SET_A]), mutations)))
+
+
+def test_demo_shaped_835s_of_many_seeds_read_the_same() -> None:
+    rng = random.Random(3)
+    for _ in range(4):
+        data = build_835(rng.randint(20_000, 90_000), seed=rng.randint(0, 10_000), claims_per_transaction=15)
+        assert _assert_same(data) is not None

@@ -919,6 +919,10 @@ BATCH_MAX_ROWS = 1_000_000
 BATCH_MAX_BYTES = 128_000_000
 
 
+# Raw rows have no order (every reader sorts or groups by their keys), so DuckDB may insert the
+# Arrow batches of a load in parallel instead of one after another, as dbt's profile also allows.
+PRESERVE_INSERTION_ORDER = False
+
 # Files parsed ahead are handed to the reader in chunks of about this many bytes (and at most this many
 # files): the rows of a whole chunk become one Arrow table per raw table, so the per-column cost of
 # building Arrow arrays (and, in a worker, of shipping them back) is paid once per chunk, not per file.
@@ -1234,6 +1238,8 @@ def load_files(
     workers = (processes or ingest_processes_from_env()) if parser is None else 1
     results: list[FileResult] = []
     with writer_lock(settings, timeout=lock_timeout, purpose="load_files"), open_warehouse(settings) as con:
+        if not PRESERVE_INSERTION_ORDER:
+            con.execute("set preserve_insertion_order = false")
         unchanged: dict[Path, FileResult] = {}
         if skip_unchanged:
             for path in files:

@@ -183,6 +183,14 @@ def test_the_unmutated_property_file_is_accepted() -> None:
     assert _assert_same(render(interchange([SET_A, SET_A]))) is not None
 
 
+@pytest.mark.parametrize("terminator", ["~", "~\n", "~\r\n", "\r\n~", "~\n  ", " ~\t", "~\n\x0b"])
+def test_segment_layouts_split_like_the_reference_tokenizer(terminator: str) -> None:
+    data = render(interchange([SET_A, SET_A]), terminator=terminator)
+    fast = _assert_same(data)
+    if "\x0b" not in terminator:  # a vertical tab is not stripped: the reference reports the segment
+        assert fast is not None, repr(terminator)
+
+
 @settings(max_examples=150, deadline=None, suppress_health_check=[HealthCheck.too_slow])
 @given(st.lists(MUTATION, min_size=1, max_size=4))
 def test_mutated_835s_read_the_same_or_are_declined(mutations: list[tuple[str, int, int, str]]) -> None:

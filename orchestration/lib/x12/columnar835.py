@@ -26,7 +26,7 @@ import numpy as np
 import pyarrow as pa
 import pyarrow.compute as pc
 
-from orchestration.lib.x12.envelope import _WHITESPACE, Section, needs_strip, tokenize
+from orchestration.lib.x12.envelope import _WHITESPACE, Section, tokenize
 from orchestration.lib.x12.model import ParseResult
 from orchestration.lib.x12.state import (
     DATE_CACHE,
@@ -148,8 +148,12 @@ def _split_in_arrow(body: str, terminator: str) -> pa.Array:
     text = pa.array([body], pa.large_string())
     if "\n" in body or "\r" in body:
         text = pc.replace_substring(pc.replace_substring(text, "\r", ""), "\n", "")
+    # envelope.needs_strip on the text without line breaks, as kernels (they release the GIL)
+    spaced = pc.starts_with(text, " ")[0].as_py() or any(
+        pc.match_substring(text, pattern)[0].as_py() for pattern in (" " + terminator, terminator + " ", "\t")
+    )
     segments = pc.split_pattern(text, terminator).flatten()
-    if needs_strip(body, terminator):
+    if spaced:
         segments = pc.utf8_trim(segments, characters=_WHITESPACE)
     segments = segments.filter(pc.not_equal(segments, ""))
     if segments.nbytes >= 2**31:

@@ -13,7 +13,7 @@ from pathlib import Path
 import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
-from x12_reader_fixtures import header_835, interchange, render, transaction
+from x12_reader_fixtures import header_835, interchange, isa, render, transaction
 
 from orchestration.bench.x12 import build_835
 from orchestration.lib.x12 import ParseResult, parse_x12, to_arrow
@@ -202,3 +202,31 @@ def test_demo_shaped_835s_of_many_seeds_read_the_same() -> None:
     for _ in range(4):
         data = build_835(rng.randint(20_000, 90_000), seed=rng.randint(0, 10_000), claims_per_transaction=15)
         assert _assert_same(data) is not None
+
+
+def test_several_files_read_in_one_pass_equal_each_read_alone() -> None:
+    from orchestration.lib.x12.columnar835 import read_835_columnar_many
+
+    good = [build_835(30_000 + 7_000 * seed, seed=seed, claims_per_transaction=12) for seed in range(5)]
+    truncated = good[2][: len(good[2]) // 2]  # ends inside a set: the reference reports TRUNCATED
+    segments = interchange([SET_A])
+    segments[0] = isa(element="|")
+    pipes = render(segments, element="|")  # other separators than the batch's: read in its own pass
+    files = [*good[:2], truncated, *good[2:], pipes]
+    names = [f"remit_{index}.835" for index in range(len(files))]
+    results = read_835_columnar_many(
+        [(data, f"{index:016x}", name) for index, (data, name) in enumerate(zip(files, names, strict=True))]
+    )
+    assert [result is None for result in results] == [False, False, True, False, False, False, False]
+    for index, (data, name, result) in enumerate(zip(files, names, results, strict=True)):
+        if result is None:
+            assert _assert_same(data, name) is None  # declined alone too
+            continue
+        reference = parse_x12(data, f"{index:016x}", name)
+        for table, rows in to_arrow(reference).items():
+            assert result.arrow[table].equals(rows), (name, table)
+        assert [vars(issue) for issue in result.issues] == [vars(issue) for issue in reference.issues]
+        assert (result.transactions_loaded, result.segment_count) == (
+            reference.transactions_loaded,
+            reference.segment_count,
+        )

@@ -20,6 +20,7 @@ accepts (``tests/x12/test_x12_columnar.py``). ADR 0002 records why and what it m
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from decimal import Decimal
 
 import numpy as np
@@ -46,14 +47,16 @@ from orchestration.lib.x12.values import (
     to_quantity,
 )
 
-# Below this size the reference reader is as fast (the kernels' fixed cost per call, ~300 calls a
-# file, outweighs its per-segment cost): measured in docs/benchmarks.md.
+# Below this size the reference reader is as fast on a file read alone (the kernels' fixed cost per
+# call, ~300 calls a file, outweighs its per-segment cost): measured in docs/benchmarks.md. Files read
+# together (the loader's chunks) share those calls, and any size is worth it.
 MIN_COLUMNAR_BYTES = 512 * 1024
 
 
-def columnar_candidate(data: bytes) -> bool:
-    """Worth trying the columnar reader: a large interchange-wrapped file without an 837 in it."""
-    return len(data) >= MIN_COLUMNAR_BYTES and data[:3] == b"ISA" and (b"ST" + data[3:4] + b"837") not in data
+def columnar_candidate(data: bytes, min_bytes: int = MIN_COLUMNAR_BYTES) -> bool:
+    """Worth trying the columnar reader: an interchange-wrapped file without an 837 in it, of at least
+    ``min_bytes`` when read alone (several small ones are read together: ``read_835_columnar_many``)."""
+    return len(data) >= min_bytes and data[:3] == b"ISA" and (b"ST" + data[3:4] + b"837") not in data
 
 
 _TAGS = [
@@ -129,16 +132,96 @@ class _Fallback(Exception):
     """The file holds something only the reference reader reports exactly."""
 
 
+# Whatever makes the columnar reader decline a file (the reference reader then reads it).
+_DECLINE = (_Fallback, BadElement, pa.ArrowException, ValueError, OverflowError)
+
+
 def read_835_columnar(data: bytes, file_id: str, file_name: str) -> ParseResult | None:
     """The ``ParseResult`` of a well-formed 835 file with ``arrow`` tables, or ``None``.
 
     ``None`` means: read it with ``parse_x12``. The result then equals ``parse_x12``'s (its tables as
     ``to_arrow`` gives them, its issues and counts); ``tables`` holds empty lists, ``arrow`` the rows.
     """
+    return read_835_columnar_many([(data, file_id, file_name)])[0]
+
+
+def read_835_columnar_many(files: Sequence[tuple[bytes, str, str]]) -> list[ParseResult | None]:
+    """``read_835_columnar`` for several files ``(data, file_id, file_name)`` in one pass.
+
+    Small files cost the columnar reader its ~300 kernel calls each; read together they share them.
+    If anything in the batch makes it decline, the batch is halved and each half read again, down to
+    single files: one odd file costs the others about one more pass, never their columnar result.
+    """
+    results: list[ParseResult | None] = [None] * len(files)
+    prepared: list[tuple[int, FileState, list[Section]]] = []
+    for index, (data, file_id, file_name) in enumerate(files):
+        try:
+            tokenized = tokenize(data, split=_split_in_arrow)
+        except _DECLINE:
+            continue
+        if tokenized.is_blank or tokenized.problems or not tokenized.sections:
+            continue
+        if any(section.isa is None for section in tokenized.sections):
+            continue
+        prepared.append((index, FileState(file_id, file_name), tokenized.sections))
+    for index, result in _read_halving(prepared).items():
+        results[index] = result
+    return results
+
+
+def _read_halving(prepared: list[tuple[int, FileState, list[Section]]]) -> dict[int, ParseResult]:
+    if not prepared:
+        return {}
     try:
-        return _read(data, file_id, file_name)
-    except (_Fallback, BadElement, pa.ArrowException, ValueError, OverflowError):
-        return None
+        return _read_prepared(prepared)
+    except _DECLINE:
+        if len(prepared) == 1:
+            return {}
+        middle = len(prepared) // 2
+        return {**_read_halving(prepared[:middle]), **_read_halving(prepared[middle:])}
+
+
+def _read_prepared(prepared: list[tuple[int, FileState, list[Section]]]) -> dict[int, ParseResult]:
+    """The files' tokenized interchanges in one ``_Batch``; results by the caller's file index."""
+    parts: list[tuple[Section, int, int]] = []
+    segment_counts = []
+    for number, (_index, _state, sections) in enumerate(prepared):
+        base = 1
+        for section in sections:
+            parts.append((section, base, number))
+            base += len(section.segments)
+        segment_counts.append(base - 1)
+    states = [state for _index, state, _sections in prepared]
+    with reading_context():
+        batch = _Batch(parts, states)
+        tables = batch.tables()
+    count = len(prepared)
+    sliced: dict[str, list[pa.Table]] = {}
+    for name, table in tables.items():
+        rows = np.bincount(batch.row_files.get(name, np.zeros(0, np.int64)), minlength=count)
+        starts = np.concatenate(([0], np.cumsum(rows)[:-1]))
+        sliced[name] = [table.slice(int(start), int(size)) for start, size in zip(starts, rows, strict=True)]
+    issues: list[list[tuple[tuple, object]]] = [[] for _ in prepared]
+    for key, issue in batch.issues:
+        issues[key[0]].append((key, issue))
+    sets = np.bincount(batch.row_files["era_transactions"], minlength=count)
+    out = {}
+    for number, (index, state, _sections) in enumerate(prepared):
+        arrow = {
+            name: sliced[name][number] if name in sliced else arrow_schema(name).empty_table()
+            for name in X12_TABLES
+        }
+        out[index] = ParseResult(
+            file_id=state.file_id,
+            kind="835",
+            tables={name: [] for name in X12_TABLES},
+            issues=[issue for _key, issue in sorted(issues[number], key=lambda item: item[0])],
+            transactions_loaded=int(sets[number]),
+            transactions_rejected=0,
+            segment_count=segment_counts[number],
+            arrow=arrow,
+        )
+    return out
 
 
 def _split_in_arrow(body: str, terminator: str) -> pa.Array:
@@ -159,41 +242,6 @@ def _split_in_arrow(body: str, terminator: str) -> pa.Array:
     if segments.nbytes >= 2**31:
         raise _Fallback
     return segments.cast(pa.string())
-
-
-def _read(data: bytes, file_id: str, file_name: str) -> ParseResult:
-    tokenized = tokenize(data, split=_split_in_arrow)
-    if tokenized.is_blank or tokenized.problems or not tokenized.sections:
-        raise _Fallback
-    state = FileState(file_id, file_name)
-    parts: dict[str, list[pa.Table]] = {name: [] for name in X12_TABLES[:6]}
-    issues: list[tuple[tuple, object]] = []
-    base = 1
-    sets = 0
-    with reading_context():
-        for section in tokenized.sections:
-            reader = _Section(section, base, state)
-            for name, table in reader.tables().items():
-                parts[name].append(table)
-            issues.extend(reader.issues)
-            sets += reader.set_count
-            base += len(section.segments)
-    arrow = {}
-    for name in X12_TABLES:
-        schema = arrow_schema(name)
-        pieces = parts.get(name) or []
-        arrow[name] = pa.concat_tables(pieces) if pieces else schema.empty_table()
-    issues.sort(key=lambda item: item[0])
-    return ParseResult(
-        file_id=file_id,
-        kind="835",
-        tables={name: [] for name in X12_TABLES},
-        issues=[issue for _key, issue in issues],
-        transactions_loaded=sets,
-        transactions_rejected=0,
-        segment_count=base - 1,
-        arrow=arrow,
-    )
 
 
 def _cents(values: pa.Array) -> np.ndarray:
@@ -226,21 +274,40 @@ def _money_text(value: int) -> str:
     return str(Decimal(int(value)).scaleb(-2))
 
 
-class _Section:
-    """One interchange read column by column; ``tables()`` returns its era_* Arrow tables."""
+class _Batch:
+    """Interchanges (of one or several files) read column by column; ``tables()`` returns the era_*
+    Arrow tables of all of them, file after file, and ``row_files`` which file each row is from."""
 
-    def __init__(self, section: Section, base: int, state: FileState) -> None:
-        if section.isa is None:
-            raise _Fallback
-        self.base = base
-        self.state = state
-        segments = section.segments  # an Arrow string array (see _split_in_arrow)
+    def __init__(self, parts: list[tuple[Section, int, int]], states: list[FileState]) -> None:
+        """``parts``: (interchange, file-wide position of its first segment, file number in ``states``)."""
+        first = parts[0][0]
+        for section, _base, _file in parts:
+            if section.isa is None or (section.element, section.component) != (
+                first.element,
+                first.component,
+            ):
+                raise _Fallback  # one pass needs one set of separators
+        self.states = states
+        self.file_ids = pa.array([state.file_id for state in states], pa.string())
+        # segments: one Arrow string array per interchange (see _split_in_arrow)
+        segments = (
+            pa.concat_arrays([part[0].segments for part in parts]) if len(parts) > 1 else first.segments
+        )
+        sizes = [len(part[0].segments) for part in parts]
+        self.position = np.concatenate(
+            [
+                base + np.arange(size, dtype=np.int64)
+                for (_s, base, _f), size in zip(parts, sizes, strict=True)
+            ]
+        )
+        self.file_of = np.repeat(np.array([part[2] for part in parts], np.int64), sizes)
+        part_starts = np.concatenate(([0], np.cumsum(sizes)[:-1])).astype(np.int64)
+        self.interchanges = {int(start): part[0].isa for start, part in zip(part_starts, parts, strict=True)}
         self.segments = segments
-        self.element_separator = section.element
-        self.component = section.component
-        self.isa = section.isa
+        self.element_separator = first.element
+        self.component = first.component
         self.issues: list[tuple[tuple, object]] = []
-        split = pc.split_pattern(segments, section.element)
+        split = pc.split_pattern(segments, first.element)
         offsets = np.asarray(split.offsets)
         self.starts = offsets[:-1].astype(np.int64)
         self.lengths = np.diff(offsets).astype(np.int64)
@@ -254,6 +321,7 @@ class _Section:
         self.count = len(self.code)
         self.index = np.arange(self.count, dtype=np.int64)
         self._tag_rows: dict[int, np.ndarray] = {}
+        self.row_files: dict[str, np.ndarray] = {}  # per table: the file number of each row
         self._fields: dict[tuple[int, int], pa.Array] = {}
         self._envelope()
         self._loops()
@@ -345,23 +413,27 @@ class _Section:
             raise _Fallback
         if positions[-1] != self.count - 1:
             raise _Fallback
-        isa_values = self.isa
-        control = isa_values[13].strip() or None
-        self.sender = isa_values[6].strip() or None
-        self.control = control
-        self.interchange_date = interchange_date(isa_values[9])
         self.sets: list[dict] = []
-        expect = {ISA: (GS,), GS: (ST,), ST: (SE,), SE: (ST, GE), GE: (GS, IEA)}
-        groups = 0
-        group_sets = 0
-        group_control = version = None
-        previous = ISA
-        previous_position = 0
-        for tag, position in zip(tags[1:].tolist(), positions[1:].tolist(), strict=True):
+        expect = {ISA: (GS,), GS: (ST,), ST: (SE,), SE: (ST, GE), GE: (GS, IEA), IEA: (ISA,)}
+        groups = group_sets = 0
+        group_control = version = control = sender = sent_on = None
+        previous = IEA
+        previous_position = -1
+        for tag, position in zip(tags.tolist(), positions.tolist(), strict=True):
             if tag not in expect.get(previous, ()):
                 raise _Fallback
             if previous != ST and position != previous_position + 1:
                 raise _Fallback  # segments outside any transaction set
+            if (tag == ISA) != (position in self.interchanges):
+                raise _Fallback  # every interchange starts with its ISA, and only there
+            if tag == ISA:
+                isa_values = self.interchanges[position]
+                control = isa_values[13].strip() or None
+                sender = isa_values[6].strip() or None
+                sent_on = interchange_date(isa_values[9])
+                groups = 0
+                previous, previous_position = tag, position
+                continue
             values = self.segments[position].as_py().split(self.element_separator)
             if tag == GS:
                 groups += 1
@@ -375,6 +447,10 @@ class _Section:
                 self.sets.append(
                     {
                         "start": position,
+                        "file": int(self.file_of[position]),
+                        "control": control,
+                        "sender": sender,
+                        "interchange_date": sent_on,
                         "tcn": tcn,
                         "group_control": group_control,
                         "version": version or (values[3] if len(values) > 3 and values[3] else None),
@@ -391,14 +467,17 @@ class _Section:
                     raise _Fallback
                 current["end"] = position
                 current["declared"] = actual
+                if int(self.file_of[position]) != current["file"]:
+                    raise _Fallback
             elif tag == GE:
                 _check_trailer(values, group_sets, group_control)
             elif tag == IEA:
                 _check_trailer(values, groups, control)
+                if position + 1 != self.count and position + 1 not in self.interchanges:
+                    raise _Fallback  # an interchange goes on after its IEA
             previous, previous_position = tag, position
         if previous != IEA:
             raise _Fallback
-        self.set_count = len(self.sets)
 
     def _loops(self) -> None:
         """Per segment: its set's ST, the loop it is in, and its open claim (CLP) and line (SVC)."""
@@ -455,10 +534,14 @@ class _Section:
         }
 
     def _positions(self, rows: np.ndarray) -> pa.Array:
-        return pa.array(rows + self.base, pa.int64())
+        return pa.array(self.position[rows], pa.int64())
 
-    def _constant(self, value: str | None, count: int) -> pa.Array:
-        return pa.repeat(pa.scalar(value, pa.string()), count)
+    def _file_column(self, rows: np.ndarray) -> pa.Array:
+        """The file id of each row's file."""
+        files = self.file_of[rows]
+        if len(self.states) == 1 or not len(files):
+            return pa.repeat(pa.scalar(self.states[0].file_id, pa.string()), len(files))
+        return self.file_ids.take(pa.array(files))
 
     def _last(self, groups: int, owners: np.ndarray, rows: np.ndarray, values: pa.Array) -> pa.Array:
         """Per group (0..groups-1): the value of its last row (owners sorted), null when it has none."""
@@ -521,16 +604,16 @@ class _Section:
         order = np.lexsort((triplets, segment))
         take = pa.array(order)
         segment = segment[order]
+        self.row_files["era_adjustments"] = self.file_of[segment]
         amounts = pa.concat_arrays([piece[4] for piece in pieces]).take(take)
         cents = _cents(amounts)
         at_line = self.loop[segment] == 2
-        count = len(segment)
-        line_position = np.where(at_line, self.svc_of[segment] + self.base, 0)
+        line_position = np.where(at_line, self.position[np.maximum(self.svc_of[segment], 0)], 0)
         table = pa.Table.from_arrays(
             [
-                self._constant(self.state.file_id, count),
-                pa.array(self.st_of[segment] + self.base, pa.int64()),
-                pa.array(self.clp_of[segment] + self.base, pa.int64()),
+                self._file_column(segment),
+                pa.array(self.position[self.st_of[segment]], pa.int64()),
+                pa.array(self.position[self.clp_of[segment]], pa.int64()),
                 pa.array(line_position, pa.int64(), mask=~at_line),
                 pc.if_else(pa.array(at_line), "line", "claim"),
                 self._positions(segment),
@@ -549,6 +632,7 @@ class _Section:
 
     def _lines(self, lines: np.ndarray, adjustment_cents: np.ndarray) -> pa.Table:
         count = len(lines)
+        self.row_files["era_service_lines"] = self.file_of[lines]
         procedure = self.field(SVC, 1)
         parts = self.component_parts(procedure, (0, 1, 2, 3, 4, 5))
         charge = self.money(self.field(SVC, 2))
@@ -583,9 +667,9 @@ class _Section:
         )
         table = pa.Table.from_arrays(
             [
-                self._constant(self.state.file_id, count),
-                pa.array(self.st_of[lines] + self.base, pa.int64()),
-                pa.array(self.clp_of[lines] + self.base, pa.int64()),
+                self._file_column(lines),
+                pa.array(self.position[self.st_of[lines]], pa.int64()),
+                pa.array(self.position[self.clp_of[lines]], pa.int64()),
                 self._positions(lines),
                 *parts,
                 charge,
@@ -610,6 +694,7 @@ class _Section:
         self, claims: np.ndarray, lines: np.ndarray, claim_cents: np.ndarray, line_cents: np.ndarray
     ) -> tuple[pa.Table, np.ndarray]:
         count = len(claims)
+        self.row_files["era_claims"] = self.file_of[claims]
         patient_control = self.field(CLP, 1)
         if count and not pc.all(pc.not_equal(patient_control, "")).as_py():
             raise _Fallback  # CLP01 is required: the reference rejects the set
@@ -650,8 +735,8 @@ class _Section:
         )
         table = pa.Table.from_arrays(
             [
-                self._constant(self.state.file_id, count),
-                pa.array(self.st_of[claims] + self.base, pa.int64()),
+                self._file_column(claims),
+                pa.array(self.position[self.st_of[claims]], pa.int64()),
                 self._positions(claims),
                 patient_control,
                 self._optional_field(CLP, 2),
@@ -691,9 +776,10 @@ class _Section:
         for i in np.nonzero(difference)[0].tolist():
             code, segment_id, reason, order = describe(i)
             row = rows[i]
-            tcn = self._set_of(row)["tcn"]
-            issue = self.state.issue("warning", code, reason, int(row + self.base), segment_id, tcn)
-            key = (int(self.st_of[row] + self.base), int(order[0]), order[1], int(order[2]))
+            item = self._set_of(row)
+            state = self.states[item["file"]]
+            issue = state.issue("warning", code, reason, int(self.position[row]), segment_id, item["tcn"])
+            key = (item["file"], int(self.position[item["start"]]), int(order[0]), order[1], int(order[2]))
             self.issues.append((key, issue))
 
     def _set_of(self, row: int) -> dict:
@@ -728,15 +814,19 @@ class _Section:
         numbers = np.concatenate(number_parts)
         order = np.lexsort((numbers, segment))
         segment, numbers = segment[order], numbers[order]
+        self.row_files["era_remarks"] = self.file_of[segment]
         at_line = np.concatenate(at_line_parts)[order]
-        count = len(segment)
         source = np.asarray(self.code)[segment]
         return pa.Table.from_arrays(
             [
-                self._constant(self.state.file_id, count),
-                pa.array(self.st_of[segment] + self.base, pa.int64()),
-                pa.array(self.clp_of[segment] + self.base, pa.int64()),
-                pa.array(np.where(at_line, self.svc_of[segment] + self.base, 0), pa.int64(), mask=~at_line),
+                self._file_column(segment),
+                pa.array(self.position[self.st_of[segment]], pa.int64()),
+                pa.array(self.position[self.clp_of[segment]], pa.int64()),
+                pa.array(
+                    np.where(at_line, self.position[np.maximum(self.svc_of[segment], 0)], 0),
+                    pa.int64(),
+                    mask=~at_line,
+                ),
                 pc.if_else(pa.array(at_line), "line", "claim"),
                 self._positions(segment),
                 pc.if_else(pa.array(source == LQ), "LQ", pc.if_else(pa.array(source == MOA), "MOA", "MIA")),
@@ -787,12 +877,12 @@ class _Section:
         order = np.lexsort((pairs, segment))
         take = pa.array(order)
         segment = segment[order]
+        self.row_files["era_provider_adjustments"] = self.file_of[segment]
         amounts = pa.concat_arrays([piece[6] for piece in pieces]).take(take)
-        count = len(segment)
         table = pa.Table.from_arrays(
             [
-                self._constant(self.state.file_id, count),
-                pa.array(self.st_of[segment] + self.base, pa.int64()),
+                self._file_column(segment),
+                pa.array(self.position[self.st_of[segment]], pa.int64()),
                 self._positions(segment),
                 pa.array(pairs[order], pa.int32()),
                 *(pa.concat_arrays([piece[k] for piece in pieces]).take(take) for k in (2, 3, 4, 5)),
@@ -806,6 +896,7 @@ class _Section:
         self, claims: np.ndarray, claim_paid: np.ndarray, provider_cents: np.ndarray, provider_set: np.ndarray
     ) -> pa.Table:
         """One row per ST..SE; its header (loop 0) is a few segments, read in Python."""
+        self.row_files["era_transactions"] = np.array([item["file"] for item in self.sets], np.int64)
         rows = []
         header_rows = np.nonzero((self.loop == 0) & (self.code != ST))[0]
         header_sets = self.st_of[header_rows]
@@ -858,23 +949,22 @@ class _Section:
             total = header[1] if header[1] is not None else Decimal("0.00")
             total_cents = int(total.scaleb(2))
             difference = total_cents - (paid_total - provider_total)
-            position = start + self.base
+            position = int(self.position[start])
+            state = self.states[item["file"]]
             if difference:
                 reason = (
                     f"BPR02 {total} != sum CLP04 {_money_text(paid_total)} - sum PLB "
                     f"{_money_text(provider_total)} (difference {_money_text(difference)})"
                 )
-                issue = self.state.issue(
-                    "warning", "UNBALANCED_TRANSACTION", reason, position, "ST", item["tcn"]
-                )
-                self.issues.append(((position, 1 << 62, 2, 0), issue))
+                issue = state.issue("warning", "UNBALANCED_TRANSACTION", reason, position, "ST", item["tcn"])
+                self.issues.append(((item["file"], position, 1 << 62, 2, 0), issue))
             rows.append(
                 (
-                    self.state.file_id,
+                    state.file_id,
                     position,
-                    self.control,
-                    self.sender,
-                    self.interchange_date,
+                    item["control"],
+                    item["sender"],
+                    item["interchange_date"],
                     item["group_control"],
                     item["version"],
                     item["tcn"] or None,
@@ -917,4 +1007,4 @@ def _check_trailer(values: list[str], actual: int, control: str | None) -> None:
         raise _Fallback
 
 
-__all__ = ["MIN_COLUMNAR_BYTES", "columnar_candidate", "read_835_columnar"]
+__all__ = ["MIN_COLUMNAR_BYTES", "columnar_candidate", "read_835_columnar", "read_835_columnar_many"]

@@ -934,7 +934,9 @@ CHUNK_MAX_FILES = 256
 _ChunkFile = tuple[dict[str, int], list[LoadIssue], dict[str, int], str, float] | None
 
 
-def _parse_x12_chunk(entries: Sequence[tuple[str, str]]) -> tuple[dict[str, pa.Table], list[_ChunkFile]]:
+def _parse_x12_chunk(
+    entries: Sequence[tuple[str, str]], compact: bool = True
+) -> tuple[dict[str, pa.Table], list[_ChunkFile]]:
     """Parse several X12 files (``(path, file_id)``) with the real reader; convert their rows at once.
 
     Runs in a worker process (or in the loading process when there is one process). Returns one Arrow
@@ -946,14 +948,14 @@ def _parse_x12_chunk(entries: Sequence[tuple[str, str]]) -> tuple[dict[str, pa.T
     collecting = gc.isenabled()
     gc.disable()  # the chunk's rows are hundreds of thousands of tuples and no cycles: see parse_x12
     try:
-        return _parse_x12_chunk_rows(entries)
+        return _parse_x12_chunk_rows(entries, compact)
     finally:
         if collecting:
             gc.enable()
 
 
 def _parse_x12_chunk_rows(
-    entries: Sequence[tuple[str, str]],
+    entries: Sequence[tuple[str, str]], compact: bool = True
 ) -> tuple[dict[str, pa.Table], list[_ChunkFile]]:
     """``_parse_x12_chunk`` with the cyclic garbage collector paused.
 
@@ -1065,12 +1067,25 @@ def _parse_x12_chunk_rows(
             )
     convert_rows()
     parse_seconds = time.perf_counter() - started - converting_seconds
+    # For a worker (``compact``), one contiguous table per raw table: the columnar reader's per-file
+    # tables are slices of its batch's, and pickling a slice to the loading process ships the whole
+    # batch's buffers with every file (a 1,223-file load peaked at 3.7 GB that way); concatenating
+    # copies them compactly. In the loading process itself, slices cost nothing.
+    if not compact:
+        return {
+            name: pa.concat_tables(tables) if len(tables) > 1 else tables[0] for name, tables in parts.items()
+        }, _with_conversion_share(files, converting_seconds, parse_seconds)
     tables = {
-        name: pa.concat_tables(tables) if len(tables) > 1 else tables[0] for name, tables in parts.items()
+        name: pa.concat_tables([*tables, tables[0].slice(0, 0)]).combine_chunks()
+        for name, tables in parts.items()
     }
-    # share the conversion time out over the files, by their part of the parse time
-    share = converting_seconds / parse_seconds if parse_seconds > 0 else 0.0
-    return tables, [None if item is None else (*item[:4], item[4] * (1 + share)) for item in files]
+    return tables, _with_conversion_share(files, converting_seconds, parse_seconds)
+
+
+def _with_conversion_share(files: list[_ChunkFile], converting: float, parsing: float) -> list[_ChunkFile]:
+    """Share the chunk's conversion time out over its files, by their part of the parse time."""
+    share = converting / parsing if parsing > 0 else 0.0
+    return [None if item is None else (*item[:4], item[4] * (1 + share)) for item in files]
 
 
 def _parse_csv_entry(path_text: str, file_id: str, kind: str) -> list[tuple[_Parsed, float] | None]:
@@ -1141,7 +1156,7 @@ class _Chunk:
                 self._seconds = [0.0 if item is None else item[1] for item in answers]
                 return self._files
             tables, files = (
-                self.future.result() if self.future is not None else _parse_x12_chunk(self.entries)
+                self.future.result() if self.future is not None else _parse_x12_chunk(self.entries, False)
             )
             offsets: dict[str, int] = {}
             self._files = [
@@ -1327,7 +1342,7 @@ def load_files(
             elif pool is not None:
                 future = pool.submit(_parse_x12_chunk, entries)
             elif reader_thread is not None:
-                future = reader_thread.submit(_parse_x12_chunk, entries)
+                future = reader_thread.submit(_parse_x12_chunk, entries, False)
             chunk = _Chunk(entries, future, chunk_csv_kind, in_worker=pool is not None)
             open_chunks[id(chunk)] = len(entries)
             for index, (path_text, _file_id) in enumerate(entries):

@@ -156,7 +156,7 @@ def read_835_columnar_many(files: Sequence[tuple[bytes, str, str]]) -> list[Pars
     prepared: list[tuple[int, FileState, list[Section]]] = []
     for index, (data, file_id, file_name) in enumerate(files):
         try:
-            tokenized = tokenize(data, split=_split_in_arrow)
+            tokenized = tokenize(data, split=_Body)
         except _DECLINE:
             continue
         if tokenized.is_blank or tokenized.problems or not tokenized.sections:
@@ -164,6 +164,10 @@ def read_835_columnar_many(files: Sequence[tuple[bytes, str, str]]) -> list[Pars
         if any(section.isa is None for section in tokenized.sections):
             continue
         prepared.append((index, FileState(file_id, file_name), tokenized.sections))
+    try:
+        _split_bodies([section.segments for _index, _state, sections in prepared for section in sections])
+    except _DECLINE:
+        return results
     for index, result in _read_halving(prepared).items():
         results[index] = result
     return results
@@ -206,11 +210,9 @@ def _read_prepared(prepared: list[tuple[int, FileState, list[Section]]]) -> dict
         issues[key[0]].append((key, issue))
     sets = np.bincount(batch.row_files["era_transactions"], minlength=count)
     out = {}
+    empty = {name: arrow_schema(name).empty_table() for name in X12_TABLES if name not in sliced}
     for number, (index, state, _sections) in enumerate(prepared):
-        arrow = {
-            name: sliced[name][number] if name in sliced else arrow_schema(name).empty_table()
-            for name in X12_TABLES
-        }
+        arrow = {name: sliced[name][number] if name in sliced else empty[name] for name in X12_TABLES}
         out[index] = ParseResult(
             file_id=state.file_id,
             kind="835",
@@ -224,24 +226,56 @@ def _read_prepared(prepared: list[tuple[int, FileState, list[Section]]]) -> dict
     return out
 
 
-def _split_in_arrow(body: str, terminator: str) -> pa.Array:
-    """``envelope._split_segments`` in Arrow kernels: the same segments, as one string array."""
-    if terminator == "\n":
-        raise _Fallback  # str.splitlines semantics: left to the reference tokenizer
-    text = pa.array([body], pa.large_string())
-    if "\n" in body or "\r" in body:
-        text = pc.replace_substring(pc.replace_substring(text, "\r", ""), "\n", "")
-    # envelope.needs_strip on the text without line breaks, as kernels (they release the GIL)
-    spaced = pc.starts_with(text, " ")[0].as_py() or any(
-        pc.match_substring(text, pattern)[0].as_py() for pattern in (" " + terminator, terminator + " ", "\t")
-    )
-    segments = pc.split_pattern(text, terminator).flatten()
-    if spaced:
-        segments = pc.utf8_trim(segments, characters=_WHITESPACE)
-    segments = segments.filter(pc.not_equal(segments, ""))
-    if segments.nbytes >= 2**31:
-        raise _Fallback
-    return segments.cast(pa.string())
+class _Body:
+    """An interchange's text as ``tokenize`` cuts it out; ``_split_bodies`` splits a batch's at once."""
+
+    def __init__(self, text: str, terminator: str) -> None:
+        if terminator == "\n":
+            raise _Fallback  # str.splitlines semantics: left to the reference tokenizer
+        self.text = text
+        self.terminator = terminator
+        self.segments: pa.Array | None = None
+
+    def __len__(self) -> int:
+        assert self.segments is not None
+        return len(self.segments)
+
+
+def _split_bodies(bodies: list[_Body]) -> None:
+    """``envelope._split_segments`` for many interchanges in a few Arrow kernel calls.
+
+    Per body, as the reference: line breaks removed; if a segment may be padded (a space or tab next
+    to a terminator, or a leading space) every segment is stripped of whitespace; empty ones dropped.
+    Sets ``body.segments`` to a string array.
+    """
+    by_terminator: dict[str, list[_Body]] = {}
+    for body in bodies:
+        by_terminator.setdefault(body.terminator, []).append(body)
+    for terminator, group in by_terminator.items():
+        texts = pa.array([body.text for body in group], pa.large_string())
+        if any("\n" in body.text or "\r" in body.text for body in group):
+            texts = pc.replace_substring(pc.replace_substring(texts, "\r", ""), "\n", "")
+        spaced = pc.starts_with(texts, " ")
+        for pattern in (" " + terminator, terminator + " ", "\t"):
+            spaced = pc.or_(spaced, pc.match_substring(texts, pattern))
+        split = pc.split_pattern(texts, terminator)
+        segments = split.flatten()
+        body_of = np.repeat(np.arange(len(group)), np.diff(np.asarray(split.offsets)))
+        padded = np.asarray(spaced)
+        if padded.any():
+            segments = pc.if_else(
+                pa.array(padded[body_of]), pc.utf8_trim(segments, characters=_WHITESPACE), segments
+            )
+        keep = np.asarray(pc.not_equal(segments, ""))
+        segments = segments.filter(pa.array(keep))
+        if segments.nbytes >= 2**31:
+            raise _Fallback
+        segments = segments.cast(pa.string())
+        counts = np.bincount(body_of[keep], minlength=len(group))
+        start = 0
+        for body, count in zip(group, counts.tolist(), strict=True):
+            body.segments = segments.slice(start, count)
+            start += count
 
 
 def _cents(values: pa.Array) -> np.ndarray:
@@ -289,10 +323,8 @@ class _Batch:
                 raise _Fallback  # one pass needs one set of separators
         self.states = states
         self.file_ids = pa.array([state.file_id for state in states], pa.string())
-        # segments: one Arrow string array per interchange (see _split_in_arrow)
-        segments = (
-            pa.concat_arrays([part[0].segments for part in parts]) if len(parts) > 1 else first.segments
-        )
+        pieces = [part[0].segments.segments for part in parts]  # each a _Body (see _split_bodies)
+        segments = pa.concat_arrays(pieces) if len(pieces) > 1 else pieces[0]
         sizes = [len(part[0].segments) for part in parts]
         self.position = np.concatenate(
             [

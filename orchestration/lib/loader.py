@@ -1357,10 +1357,13 @@ def load_files(
                     del open_chunks[key]
             return slot
 
+        batch_ids: set[str] = set()  # the file ids in `batch` (a file twice in one call commits the first)
+
         def flush() -> None:
             nonlocal batch_rows, batch_bytes
             ids = [item.result.file_id for item in batch]
             _flush(con, settings, batch, before_commit)
+            batch_ids.clear()
             known_ids.update(file_id for file_id in ids if file_id is not None)
             batch_rows = batch_bytes = 0
 
@@ -1380,7 +1383,7 @@ def load_files(
                 assert read.result.file_id is not None
                 if slot is not None and slot.file_id != read.result.file_id:
                     slot = None  # the file changed since it was hashed for its chunk: parse these bytes
-                if any(item.result.file_id == read.result.file_id for item in batch):
+                if read.result.file_id in batch_ids:
                     flush()  # the same bytes twice: commit the first
                 earlier = _existing(con, read.result.file_id) if read.result.file_id in known_ids else None
                 if earlier is not None:
@@ -1391,6 +1394,7 @@ def load_files(
                     read.result.parsed_in_worker = False  # parsed ahead, but in this process
                 results.append(read.result)
                 batch.append(read)
+                batch_ids.add(read.result.file_id)
                 batch_rows += read.data_rows
                 batch_bytes += read.result.size_bytes
                 if (

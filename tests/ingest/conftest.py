@@ -53,6 +53,16 @@ def dump_raw(settings: Settings) -> dict[str, list[tuple[Any, ...]]]:
     return out
 
 
+def assert_same_raw(
+    expected: dict[str, list[tuple[Any, ...]]], got: dict[str, list[tuple[Any, ...]]]
+) -> None:
+    """Two ``dump_raw``s hold the same rows, table by table, in any order; the ledger's stored_path and
+    parse_seconds are left out (they name another home and a timing)."""
+    for table in expected:
+        fix = (lambda row: row[:4] + row[5:-1]) if table == "load_ledger" else (lambda row: row)
+        assert sorted(map(fix, got[table]), key=repr) == sorted(map(fix, expected[table]), key=repr), table
+
+
 # ------------------------------------------------------------------ a fake reader for loader mechanics
 @dataclass
 class FakeIssue:

@@ -5,7 +5,7 @@ from __future__ import annotations
 import json
 from decimal import Decimal as D
 
-from conftest import dump_raw, query
+from conftest import assert_same_raw, dump_raw, query
 from x12_fixtures import Claim, Claim837, Line, Remit, balanced_claim, claims_837p, remit_835
 
 import orchestration.lib.loader as loader
@@ -159,12 +159,7 @@ def test_parsing_ahead_in_worker_processes_loads_the_same_rows(
     assert [(r.file_name, r.status, r.money_totals) for r in parallel] == [
         (r.file_name, r.status, r.money_totals) for r in serial
     ]
-    # the ledger's stored_path (another home) and parse_seconds (a timing) differ by nature
-    normalize = {"load_ledger": lambda row: row[:4] + row[5:-1]}
-    left, right = dump_raw(settings), dump_raw(parallel_settings)
-    for table in left:
-        fix = normalize.get(table, lambda row: row)
-        assert sorted(map(fix, left[table]), key=repr) == sorted(map(fix, right[table]), key=repr), table
+    assert_same_raw(dump_raw(settings), dump_raw(parallel_settings))
 
 
 def _mixed_folder(files) -> None:
@@ -193,11 +188,7 @@ def test_files_parsed_in_chunks_load_the_same_rows_as_one_by_one(
     summary = [(r.file_name, r.status, r.money_totals, r.row_counts, r.issue_counts) for r in chunked]
     assert summary == [(r.file_name, r.status, r.money_totals, r.row_counts, r.issue_counts) for r in alone]
     assert [r.status for r in chunked].count("duplicate") == 1
-    normalize = {"load_ledger": lambda row: row[:4] + row[5:-1]}
-    left, right = dump_raw(settings), dump_raw(chunked_settings)
-    for table in left:
-        fix = normalize.get(table, lambda row: row)
-        assert sorted(map(fix, left[table]), key=repr) == sorted(map(fix, right[table]), key=repr), table
+    assert_same_raw(dump_raw(settings), dump_raw(chunked_settings))
 
 
 def test_a_reader_crash_inside_a_chunk_quarantines_only_that_file(settings, files, monkeypatch) -> None:
@@ -270,16 +261,10 @@ def test_large_835s_read_by_the_columnar_reader_load_the_same_rows(
         (r.file_name, r.status, r.money_totals, r.row_counts, r.issue_counts) for r in columnar
     ] == summary
     assert [(r.file_name, r.status, r.money_totals, r.row_counts, r.issue_counts) for r in workers] == summary
-    normalize = {"load_ledger": lambda row: row[:4] + row[5:-1]}
     expected = dump_raw(reference_settings)
     assert len(expected["era_claims"]) > 1_000
-    for other in (settings, worker_settings):
-        got = dump_raw(other)
-        for table in expected:
-            fix = normalize.get(table, lambda row: row)
-            assert sorted(map(fix, got[table]), key=repr) == sorted(map(fix, expected[table]), key=repr), (
-                table
-            )
+    assert_same_raw(expected, dump_raw(settings))
+    assert_same_raw(expected, dump_raw(worker_settings))
 
 
 def test_large_835s_alone_are_parsed_in_threads_and_load_the_same_rows(
@@ -301,8 +286,4 @@ def test_large_835s_alone_are_parsed_in_threads_and_load_the_same_rows(
     assert [(r.file_name, r.money_totals, r.row_counts) for r in threads] == [
         (r.file_name, r.money_totals, r.row_counts) for r in reference
     ]
-    normalize = {"load_ledger": lambda row: row[:4] + row[5:-1]}
-    expected, got = dump_raw(reference_settings), dump_raw(settings)
-    for table in expected:
-        fix = normalize.get(table, lambda row: row)
-        assert sorted(map(fix, got[table]), key=repr) == sorted(map(fix, expected[table]), key=repr), table
+    assert_same_raw(dump_raw(reference_settings), dump_raw(settings))

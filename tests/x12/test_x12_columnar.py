@@ -13,7 +13,7 @@ from pathlib import Path
 import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
-from x12_reader_fixtures import header_835, interchange, isa, render, transaction
+from x12_reader_fixtures import header_835, interchange, isa, mutate, render, transaction
 
 from orchestration.bench.x12 import build_835
 from orchestration.lib.x12 import ParseResult, parse_x12, to_arrow
@@ -161,24 +161,6 @@ MUTATION = st.tuples(
 )
 
 
-def _mutate(segments: list[str], mutations: list[tuple[str, int, int, str]]) -> list[str]:
-    segments = list(segments)
-    for operation, first, second, text in mutations:
-        first %= len(segments)
-        second %= len(segments)
-        if operation == "delete" and len(segments) > 1:
-            del segments[first]
-        elif operation == "duplicate":
-            segments.insert(first, segments[first])
-        elif operation == "swap":
-            segments[first], segments[second] = segments[second], segments[first]
-        else:
-            elements = segments[first].split("*")
-            elements[second % len(elements)] = text
-            segments[first] = "*".join(elements)
-    return segments
-
-
 def test_the_unmutated_property_file_is_accepted() -> None:
     assert _assert_same(render(interchange([SET_A, SET_A]))) is not None
 
@@ -194,7 +176,7 @@ def test_segment_layouts_split_like_the_reference_tokenizer(terminator: str) -> 
 @settings(max_examples=150, deadline=None, suppress_health_check=[HealthCheck.too_slow])
 @given(st.lists(MUTATION, min_size=1, max_size=4))
 def test_mutated_835s_read_the_same_or_are_declined(mutations: list[tuple[str, int, int, str]]) -> None:
-    _assert_same(render(_mutate(interchange([SET_A, SET_A]), mutations)))
+    _assert_same(render(mutate(interchange([SET_A, SET_A]), mutations)))
 
 
 def test_demo_shaped_835s_of_many_seeds_read_the_same() -> None:

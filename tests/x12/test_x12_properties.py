@@ -9,7 +9,7 @@ from decimal import Decimal
 
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
-from x12_reader_fixtures import header_835, interchange, render, transaction
+from x12_reader_fixtures import header_835, interchange, mutate, render, transaction
 
 from orchestration.lib.raw_schema import TABLES
 from orchestration.lib.x12 import ParseResult, parse_x12
@@ -165,30 +165,10 @@ MUTATION = st.tuples(
 )
 
 
-def _mutate(segments: list[str], mutations: list[tuple[str, int, int, str]]) -> list[str]:
-    segments = list(segments)
-    for operation, first, second, text in mutations:
-        if not segments:
-            break
-        first %= len(segments)
-        second %= len(segments)
-        if operation == "delete":
-            del segments[first]
-        elif operation == "duplicate":
-            segments.insert(first, segments[first])
-        elif operation == "swap":
-            segments[first], segments[second] = segments[second], segments[first]
-        else:
-            elements = segments[first].split("*")
-            elements[second % len(elements)] = text
-            segments[first] = "*".join(elements)
-    return segments
-
-
 @FAST
 @given(st.lists(MUTATION, min_size=1, max_size=6), st.integers(min_value=0, max_value=20000))
 def test_mutated_valid_x12_never_raises(mutations: list[tuple[str, int, int, str]], cut: int) -> None:
-    segments = _mutate(interchange(SETS), mutations)
+    segments = mutate(interchange(SETS), mutations)
     data = render(segments)
     _assert_conforms(_parse(data))
     _assert_conforms(_parse(data[: cut % (len(data) + 1)]))
@@ -227,7 +207,7 @@ def test_damage_in_one_set_leaves_the_other_sets_identical(
     reference = _parse(render(interchange(SETS)))
     assert reference.issues == [] and reference.transactions_loaded == 3
     sets = [list(one) for one in SETS]
-    sets[damaged] = _mutate(sets[damaged], mutations)
+    sets[damaged] = mutate(sets[damaged], mutations)
     result = _parse(render(interchange(sets)))
     _assert_conforms(result)
     expected = _rows_by_set(reference)

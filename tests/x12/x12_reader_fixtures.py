@@ -79,3 +79,24 @@ def rows(result: ParseResult, table: str) -> list[dict]:
     """A table's rows as dicts keyed by the contract's column names."""
     names = column_names(table)
     return [dict(zip(names, row, strict=True)) for row in result.tables[table]]
+
+
+def mutate(segments: list[str], mutations: list[tuple[str, int, int, str]]) -> list[str]:
+    """Apply (operation, index, second index, text) mutations: delete, duplicate, swap or corrupt an element."""
+    segments = list(segments)
+    for operation, first, second, text in mutations:
+        if not segments:
+            break
+        first %= len(segments)
+        second %= len(segments)
+        if operation == "delete":
+            del segments[first]
+        elif operation == "duplicate":
+            segments.insert(first, segments[first])
+        elif operation == "swap":
+            segments[first], segments[second] = segments[second], segments[first]
+        else:
+            elements = segments[first].split("*")
+            elements[second % len(elements)] = text
+            segments[first] = "*".join(elements)
+    return segments

@@ -28,6 +28,7 @@ import pyarrow as pa
 import pyarrow.compute as pc
 
 from orchestration.lib.x12.envelope import _WHITESPACE, Section, tokenize
+from orchestration.lib.x12.era835 import _IGNORED
 from orchestration.lib.x12.model import ParseResult
 from orchestration.lib.x12.state import (
     DATE_CACHE,
@@ -59,60 +60,11 @@ def columnar_candidate(data: bytes, min_bytes: int = MIN_COLUMNAR_BYTES) -> bool
     return len(data) >= min_bytes and data[:3] == b"ISA" and (b"ST" + data[3:4] + b"837") not in data
 
 
-_TAGS = [
-    "ISA",
-    "IEA",
-    "GS",
-    "GE",
-    "ST",
-    "SE",
-    "BPR",
-    "TRN",
-    "REF",
-    "DTM",
-    "N1",
-    "CLP",
-    "CAS",
-    "NM1",
-    "MIA",
-    "MOA",
-    "AMT",
-    "SVC",
-    "LQ",
-    "PLB",
-    "N2",
-    "N3",
-    "N4",
-    "PER",
-    "RDM",
-    "CUR",
-    "TS3",
-    "TS2",
-    "QTY",
-    "LX",
-    "NTE",
-    "PAT",
-]
-_CODE = {tag: number for number, tag in enumerate(_TAGS)}
-ISA, IEA, GS, GE, ST, SE = (_CODE[tag] for tag in ("ISA", "IEA", "GS", "GE", "ST", "SE"))
-BPR, TRN, REF, DTM, N1, CLP, CAS, NM1, MIA, MOA, AMT, SVC, LQ, PLB = (
-    _CODE[tag]
-    for tag in [
-        "BPR",
-        "TRN",
-        "REF",
-        "DTM",
-        "N1",
-        "CLP",
-        "CAS",
-        "NM1",
-        "MIA",
-        "MOA",
-        "AMT",
-        "SVC",
-        "LQ",
-        "PLB",
-    ]
+# The segments the reader handles, in code order, then those the reference reads past without a word.
+_HANDLED = "ISA IEA GS GE ST SE BPR TRN REF DTM N1 CLP CAS NM1 MIA MOA AMT SVC LQ PLB".split()  # noqa: SIM905
+_TAGS = [*_HANDLED, *sorted(_IGNORED)]
+ISA, IEA, GS, GE, ST, SE, BPR, TRN, REF, DTM, N1, CLP, CAS, NM1, MIA, MOA, AMT, SVC, LQ, PLB = range(
+    len(_HANDLED)
 )
 _TAG_SET = pa.array(_TAGS)
 _ENVELOPE = np.array([ISA, IEA, GS, GE, ST, SE])

@@ -28,7 +28,7 @@ import pyarrow as pa
 import pyarrow.compute as pc
 
 from orchestration.lib.x12.envelope import _WHITESPACE, Section, tokenize
-from orchestration.lib.x12.era835 import _IGNORED
+from orchestration.lib.x12.era835 import _IGNORED, read_header_party
 from orchestration.lib.x12.model import ParseResult
 from orchestration.lib.x12.state import (
     DATE_CACHE,
@@ -517,6 +517,22 @@ class _Batch:
             "era_provider_adjustments": provider_table,
         }
 
+    def _in_file_order(self, table: str, pieces: list[tuple]):
+        """Rows built in pieces (one per CAS triplet or PLB pair number): ``piece[0]`` their segments,
+        ``piece[1]`` their number within the segment, then their columns. Returns the segments and
+        numbers in file order and ``column(k)``, piece column k concatenated in that order."""
+        segment = np.concatenate([piece[0] for piece in pieces])
+        numbers = np.concatenate([piece[1] for piece in pieces])
+        order = np.lexsort((numbers, segment))
+        take = pa.array(order)
+        segment = segment[order]
+        self.row_files[table] = self.file_of[segment]
+
+        def column(index: int) -> pa.Array:
+            return pa.concat_arrays([piece[index] for piece in pieces]).take(take)
+
+        return segment, numbers[order], column
+
     def _positions(self, rows: np.ndarray) -> pa.Array:
         return pa.array(self.position[rows], pa.int64())
 
@@ -583,13 +599,8 @@ class _Batch:
         line_cents = np.zeros(len(lines), np.int64)
         if not pieces:
             return arrow_schema("era_adjustments").empty_table(), claim_cents, line_cents
-        segment = np.concatenate([piece[0] for piece in pieces])
-        triplets = np.concatenate([piece[1] for piece in pieces])
-        order = np.lexsort((triplets, segment))
-        take = pa.array(order)
-        segment = segment[order]
-        self.row_files["era_adjustments"] = self.file_of[segment]
-        amounts = pa.concat_arrays([piece[4] for piece in pieces]).take(take)
+        segment, triplets, column = self._in_file_order("era_adjustments", pieces)
+        amounts = column(4)
         cents = _cents(amounts)
         at_line = self.loop[segment] == 2
         line_position = np.where(at_line, self.position[np.maximum(self.svc_of[segment], 0)], 0)
@@ -601,11 +612,11 @@ class _Batch:
                 pa.array(line_position, pa.int64(), mask=~at_line),
                 pc.if_else(pa.array(at_line), "line", "claim"),
                 self._positions(segment),
-                pa.array(triplets[order], pa.int32()),
-                pa.concat_arrays([piece[2] for piece in pieces]).take(take),
-                pa.concat_arrays([piece[3] for piece in pieces]).take(take),
+                pa.array(triplets, pa.int32()),
+                column(2),
+                column(3),
                 amounts,
-                pa.concat_arrays([piece[5] for piece in pieces]).take(take),
+                column(5),
             ],
             schema=arrow_schema("era_adjustments"),
         )
@@ -856,20 +867,15 @@ class _Batch:
                 np.zeros(0, np.int64),
                 np.zeros(0, np.int64),
             )
-        segment = np.concatenate([piece[0] for piece in pieces])
-        pairs = np.concatenate([piece[1] for piece in pieces])
-        order = np.lexsort((pairs, segment))
-        take = pa.array(order)
-        segment = segment[order]
-        self.row_files["era_provider_adjustments"] = self.file_of[segment]
-        amounts = pa.concat_arrays([piece[6] for piece in pieces]).take(take)
+        segment, pairs, column = self._in_file_order("era_provider_adjustments", pieces)
+        amounts = column(6)
         table = pa.Table.from_arrays(
             [
                 self._file_column(segment),
                 pa.array(self.position[self.st_of[segment]], pa.int64()),
                 self._positions(segment),
-                pa.array(pairs[order], pa.int32()),
-                *(pa.concat_arrays([piece[k] for piece in pieces]).take(take) for k in (2, 3, 4, 5)),
+                pa.array(pairs, pa.int32()),
+                *(column(k) for k in (2, 3, 4, 5)),
                 amounts,
             ],
             schema=arrow_schema("era_provider_adjustments"),
@@ -911,15 +917,7 @@ class _Batch:
                         text = values[2] if len(values) > 2 else ""
                         header[8] = to_date(text, DATE_CACHE) if text else None
                 elif tag == N1:
-                    values += [""] * (5 - len(values))
-                    party = values[1]
-                    if party == "PR":
-                        header[9] = values[2] or None
-                        header[10] = values[4] or None
-                    elif party == "PE":
-                        header[12] = values[2] or None
-                        header[13] = values[3] or None
-                        header[14] = values[4] or None
+                    party = read_header_party(values, header)
                 elif tag == REF:
                     qualifier = values[1] if len(values) > 1 else ""
                     text = (values[2] if len(values) > 2 else "") or None

@@ -35,6 +35,26 @@ _CLAIM_DATES = {"232": 20, "233": 21, "050": 22}
 _ONE = Decimal("1.000")
 
 
+def read_header_party(values: list[str], header: list) -> str:
+    """A header N1 (1000A payer, 1000B payee) into the set's header slots; returns N101.
+
+    Slots: 9 payer name, 10 payer id (N104), 12 payee name, 13 payee id qualifier, 14 payee id.
+    Shared by the columnar reader, so both read the parties alike.
+    """
+    size = len(values)
+    if size < 5:
+        values += _PAD[: 5 - size]
+    party = values[1]
+    if party == "PR":
+        header[9] = values[2] or None
+        header[10] = values[4] or None
+    elif party == "PE":
+        header[12] = values[2] or None
+        header[13] = values[3] or None
+        header[14] = values[4] or None
+    return party
+
+
 def _finish_line(state: FileState, line: list, line_adjustments: Decimal, pending: list[Issue], tcn: str):
     """Freeze a service line: default units and end date, sums and the line balance."""
     if line[13] is None:
@@ -580,17 +600,7 @@ def read_835(
                         pending.append(issue)
                     index += 1
                     continue
-                size = len(values)
-                if size < 5:
-                    values += _PAD[: 5 - size]
-                party = values[1]
-                if party == "PR":
-                    header[9] = values[2] or None
-                    header[10] = values[4] or None
-                elif party == "PE":
-                    header[12] = values[2] or None
-                    header[13] = values[3] or None
-                    header[14] = values[4] or None
+                party = read_header_party(values, header)
             elif tag == "BPR":
                 size = len(values)
                 if size < 17:

@@ -253,3 +253,57 @@ def test_one_call_with_the_same_bytes_twice_and_two_versions_of_a_name(settings,
     ]
     assert query(settings, "select count(*) from raw.load_ledger") == [(2,)]
     assert query(settings, "select count(*) from raw.era_claims") == [(4,)]
+
+
+def test_a_batch_inserts_adjacent_slices_of_one_chunk_table_as_one(tmp_path: Path) -> None:
+    import pyarrow as pa
+
+    from orchestration.lib import loader
+
+    chunk = pa.table({"x": list(range(10))})
+    other = pa.table({"x": [100, 101]})
+
+    def item(table: pa.Table, origin: tuple[pa.Table, int] | None) -> loader._Pending:
+        parsed = loader._Parsed(kind="835", tables={"t": table}, issues=[])
+        if origin is not None:
+            parsed.origins["t"] = origin
+        return loader._Pending(loader.FileResult("p", "n", "loaded"), parsed, b"", 0.0)
+
+    items = [
+        item(chunk.slice(0, 3), (chunk, 0)),
+        item(chunk.slice(3, 2), (chunk, 3)),  # adjacent: joins the first
+        item(other, None),  # not from a chunk: its own part
+        item(chunk.slice(5, 1), (chunk, 5)),  # adjacent rows, but after another part: a new run
+        item(chunk.slice(8, 2), (chunk, 8)),  # a gap (rows 6-7 belong to a file not in the batch)
+        item(pa.table({"y": [1]}), None),  # another table: not part of "t"
+    ]
+    items[-1].parsed.tables = {"u": items[-1].parsed.tables["t"]}
+    parts = loader._batch_parts(items, "t")
+
+    assert [part.num_rows for part in parts] == [5, 2, 1, 2]
+    assert [value for part in parts for value in part.column("x").to_pylist()] == [
+        0, 1, 2, 3, 4, 100, 101, 5, 8, 9
+    ]  # fmt: skip
+    assert loader._batch_parts(items, "u")[0].num_rows == 1
+
+
+def test_source_paths_resolve_like_path_resolve(tmp_path: Path) -> None:
+    from orchestration.lib import loader
+
+    (tmp_path / "real" / "sub").mkdir(parents=True)
+    (tmp_path / "real" / "sub" / "a.835").write_text("x")
+    (tmp_path / "elsewhere.835").write_text("y")
+    (tmp_path / "linked").symlink_to(tmp_path / "real")
+    (tmp_path / "real" / "sub" / "b.835").symlink_to(tmp_path / "elsewhere.835")
+    folders: dict[Path, Path] = {}
+    for path in (
+        tmp_path / "linked" / "sub" / "a.835",  # through a linked folder
+        tmp_path / "linked" / "sub" / "b.835",  # a linked file in it
+        tmp_path / "real" / "sub" / ".." / "sub" / "a.835",
+        Path(os.path.relpath(tmp_path / "real" / "sub" / "a.835")),
+    ):
+        assert loader._resolved(path, folders) == path.resolve()
+    assert collect_files([tmp_path / "linked"]) == [
+        tmp_path / "linked" / "sub" / "a.835",
+        tmp_path / "linked" / "sub" / "b.835",
+    ]

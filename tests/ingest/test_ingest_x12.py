@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import threading
 from decimal import Decimal as D
 
 from conftest import assert_same_raw, dump_raw, query
@@ -267,7 +268,7 @@ def test_large_835s_read_by_the_columnar_reader_load_the_same_rows(
     assert_same_raw(expected, dump_raw(worker_settings))
 
 
-def test_large_835s_alone_are_parsed_in_threads_and_load_the_same_rows(
+def test_835s_alone_are_parsed_in_threads_and_load_the_same_rows(
     settings, files, tmp_path, monkeypatch
 ) -> None:
     from orchestration.bench.x12 import build_835
@@ -275,9 +276,25 @@ def test_large_835s_alone_are_parsed_in_threads_and_load_the_same_rows(
 
     for index, seed in enumerate((41, 42, 43)):
         (files / f"remit_{index}.835").write_bytes(build_835(560_000, seed=seed, claims_per_transaction=150))
-    threads = load_files([files], settings, processes=2)  # only large 835s: reader threads, no workers
-    assert [r.status for r in threads] == ["loaded"] * 3
+    # small ones too, one of them with a bad set (read by the reference reader inside its chunk)
+    (files / "remit_3.835").write_text(remit_835([GOOD_1, BAD], interchange="000000103"))
+    for index, seed in enumerate((44, 45, 46, 47), start=4):
+        (files / f"remit_{index}.835").write_bytes(build_835(20_000, seed=seed, claims_per_transaction=10))
+    monkeypatch.setattr(loader, "CHUNK_MAX_FILES", 3)
+    monkeypatch.setattr(loader, "PARALLEL_MIN_BYTES", 0)  # workers, were these not all 835s
+    real_chunk = loader._parse_x12_chunk
+    chunk_threads = []
+
+    def watched(entries, compact=True):
+        chunk_threads.append(threading.current_thread() is not threading.main_thread())
+        return real_chunk(entries, compact)
+
+    monkeypatch.setattr(loader, "_parse_x12_chunk", watched)
+    threads = load_files([files], settings, processes=2)  # only 835s: reader threads, no workers
+    assert [r.status for r in threads] == ["loaded"] * 3 + ["loaded_with_warnings"] + ["loaded"] * 4
     assert not any(r.parsed_in_worker for r in threads)
+    assert chunk_threads == [True] * 3  # 8 files, 3 a chunk
+    monkeypatch.setattr(loader, "_parse_x12_chunk", real_chunk)
 
     monkeypatch.setenv("RCM_HOME", str(tmp_path / "reference_home"))
     monkeypatch.setattr(columnar835, "columnar_candidate", lambda data, **_: False)

@@ -889,14 +889,29 @@ class _Batch:
         self.row_files["era_transactions"] = np.array([item["file"] for item in self.sets], np.int64)
         rows = []
         header_rows = np.nonzero((self.loop == 0) & (self.code != ST))[0]
-        header_sets = self.st_of[header_rows]
-        claim_sets = self.st_of[claims]
-        for item in self.sets:
+        # per set (ST positions ascending): its header rows, claim count and sums, in cents
+        starts = np.array([item["start"] for item in self.sets], np.int64)
+        first_header = np.searchsorted(self.st_of[header_rows], starts, "left").tolist()
+        end_header = np.searchsorted(self.st_of[header_rows], starts, "right").tolist()
+        claim_index = np.searchsorted(starts, self.st_of[claims])
+        provider_index = np.searchsorted(starts, provider_set)
+        if (len(claims) or len(provider_set)) and not (
+            len(starts)
+            and np.array_equal(starts[np.minimum(claim_index, len(starts) - 1)], self.st_of[claims])
+            and np.array_equal(starts[np.minimum(provider_index, len(starts) - 1)], provider_set)
+        ):
+            raise _Fallback  # a claim or PLB outside every set: cannot happen; the reference decides
+        claim_counts = np.bincount(claim_index, minlength=len(starts)).tolist()
+        paid_totals = np.zeros(len(starts), np.int64)
+        np.add.at(paid_totals, claim_index, claim_paid)
+        provider_totals = np.zeros(len(starts), np.int64)
+        np.add.at(provider_totals, provider_index, provider_cents)
+        for number, item in enumerate(self.sets):
             start = item["start"]
             header = [None] * 15
             payee_tax_id = None
             party = ""
-            for row in header_rows[header_sets == start].tolist():
+            for row in header_rows[first_header[number] : end_header[number]].tolist():
                 values = self.segments[row].as_py().split(self.element_separator)
                 tag = self.code[row]
                 if tag == BPR:
@@ -925,9 +940,8 @@ class _Batch:
                         header[11] = text
                     elif qualifier == "TJ" and party == "PE":
                         payee_tax_id = text
-            in_set = claim_sets == start
-            paid_total = int(claim_paid[in_set].sum())
-            provider_total = int(provider_cents[provider_set == start].sum())
+            paid_total = int(paid_totals[number])
+            provider_total = int(provider_totals[number])
             total = header[1] if header[1] is not None else Decimal("0.00")
             total_cents = int(total.scaleb(2))
             difference = total_cents - (paid_total - provider_total)
@@ -957,7 +971,7 @@ class _Batch:
                     header[13],
                     header[14],
                     payee_tax_id,
-                    int(in_set.sum()),
+                    claim_counts[number],
                     Decimal(paid_total).scaleb(-2),
                     Decimal(provider_total).scaleb(-2),
                     not difference,

@@ -24,7 +24,7 @@ import sys
 import tempfile
 import time
 from collections.abc import Callable
-from concurrent.futures import ProcessPoolExecutor
+from concurrent.futures import ProcessPoolExecutor, ThreadPoolExecutor
 from multiprocessing import get_context
 from pathlib import Path
 from typing import Any
@@ -454,12 +454,18 @@ def measure_x12(paths: list[Path], pyx12_bytes: int = 1_000_000, repeat: int = 3
         with ProcessPoolExecutor(max_workers=2, mp_context=get_context("spawn")) as pool:
             list(pool.map(_parse_x12_chunk, chunks))
 
+    def ours_chunked_arrow_2_threads() -> None:
+        # what the loader does when every file is an 835 the columnar reader may take
+        with ThreadPoolExecutor(max_workers=2) as pool:
+            list(pool.map(lambda chunk: _parse_x12_chunk(chunk, False), chunks))
+
     one = _timed(ours, repeat)
     rss_ours = _peak_rss_mb()
     one_arrow = _timed(ours_arrow, repeat)
     one_columnar = _timed(ours_columnar, repeat)
     one_chunked = _timed(ours_chunked_arrow, repeat)
     two_chunked = _timed(ours_chunked_arrow_2, repeat)
+    two_chunked_threads = _timed(ours_chunked_arrow_2_threads, repeat)
     tokenizing = _timed(lambda: [tokenize(blob) for blob in blobs], repeat)
     naive = _timed(lambda: [_naive_split(blob) for blob in blobs], repeat)
     two_arrow = _timed(lambda: parse_files_parallel(list(paths), processes=2, arrow=True), repeat)
@@ -502,6 +508,7 @@ def measure_x12(paths: list[Path], pyx12_bytes: int = 1_000_000, repeat: int = 3
         # time (one Arrow table per raw table per ~4 MB of files), on 1 and on 2 spawned workers
         "ours_1_process_loader_chunks_arrow_mb_s": rate(one_chunked),
         "ours_2_processes_loader_chunks_arrow_mb_s": rate(two_chunked),
+        "ours_2_threads_loader_chunks_arrow_mb_s": rate(two_chunked_threads),
         "ours_tokenize_only_mb_s": rate(tokenizing),
         "naive_split_mb_s": rate(naive),
         "oxedi_mb_s": rate(oxedi_seconds),
@@ -534,6 +541,9 @@ def measure_x12(paths: list[Path], pyx12_bytes: int = 1_000_000, repeat: int = 3
             results[f"ratio_ours_2_processes_loader_chunks_vs_{peer}"] = round(
                 results["ours_2_processes_loader_chunks_arrow_mb_s"] / results[key], 2
             )
+            results[f"ratio_ours_2_threads_loader_chunks_vs_{peer}"] = round(
+                results["ours_2_threads_loader_chunks_arrow_mb_s"] / results[key], 2
+            )
         if results["ours_1_process_columnar_arrow_mb_s"]:
             results[f"ratio_ours_1_process_columnar_arrow_vs_{peer}"] = round(
                 results["ours_1_process_columnar_arrow_mb_s"] / results[key], 2
@@ -554,8 +564,36 @@ def measure_x12(paths: list[Path], pyx12_bytes: int = 1_000_000, repeat: int = 3
     return results
 
 
+def _load_in_fresh_process(paths: list[str], processes: int) -> dict:
+    """``load_files`` into a new warehouse home, in this (fresh) process: seconds, rows, peak RSS."""
+    from dataclasses import replace
+
+    from orchestration.lib.loader import LOADED, LOADED_WITH_WARNINGS, load_files
+    from orchestration.settings import get_settings
+
+    home = _fresh_dir("rcm-bench-peak-")
+    try:
+        settings = replace(get_settings(), home=home)
+        start = time.perf_counter()
+        results = load_files(paths, settings, processes=processes)
+        seconds = time.perf_counter() - start
+        bad = [result.one_line() for result in results if result.status not in (LOADED, LOADED_WITH_WARNINGS)]
+        if bad:
+            raise RuntimeError(f"the bench files did not all load: {bad[:3]}")
+        return {
+            "seconds": seconds,
+            "rows": sum(sum(result.row_counts.values()) for result in results),
+            "peak_rss_mb": _peak_rss_mb(),
+            "peak_rss_mb_largest_worker": resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss / 1024,
+        }
+    finally:
+        shutil.rmtree(home, ignore_errors=True)
+
+
 def measure_peak_memory(paths: list[Path], processes: int = 2) -> dict:
-    """Parse a large set file by file on ``processes`` workers, keeping nothing: throughput and peak RSS."""
+    """A large set two ways, each in a fresh process (peak RSS is a process's lifetime maximum):
+    ``rcm ingest``'s path (``load_files`` into a new warehouse, every row kept in DuckDB), and the
+    reference reader on ``processes`` workers keeping nothing (the figure before the columnar reader)."""
     total = sum(Path(path).stat().st_size for path in paths)
     start = time.perf_counter()
     rows = 0
@@ -563,14 +601,22 @@ def measure_peak_memory(paths: list[Path], processes: int = 2) -> dict:
         for result in parse_files_parallel(list(paths[index : index + processes]), processes, arrow=True):
             rows += sum(table.num_rows for table in result.arrow.values())
     seconds = time.perf_counter() - start
+    reference_worker_rss = resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss / 1024
+    with ProcessPoolExecutor(max_workers=1, mp_context=get_context("spawn")) as pool:
+        loaded = pool.submit(_load_in_fresh_process, [str(path) for path in paths], processes).result()
     return {
         "files": len(paths),
         "bytes": total,
-        "rows": rows,
-        "seconds": round(seconds, 2),
-        "mb_s": round(total / 1e6 / seconds, 2),
-        "peak_rss_mb_parent": round(_peak_rss_mb(), 1),
-        "peak_rss_mb_largest_worker": round(resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss / 1024, 1),
+        "loader_into_duckdb_seconds": round(loaded["seconds"], 2),
+        "loader_into_duckdb_mb_s": round(total / 1e6 / loaded["seconds"], 2),
+        "loader_rows": loaded["rows"],
+        "loader_peak_rss_mb": round(loaded["peak_rss_mb"], 1),
+        "loader_peak_rss_mb_largest_worker": round(loaded["peak_rss_mb_largest_worker"], 1),
+        "reference_rows": rows,
+        "reference_seconds": round(seconds, 2),
+        "reference_mb_s": round(total / 1e6 / seconds, 2),
+        "reference_peak_rss_mb_parent": round(_peak_rss_mb(), 1),
+        "reference_peak_rss_mb_largest_worker": round(reference_worker_rss, 1),
     }
 
 

@@ -60,6 +60,7 @@ def test_measure_reports_every_reader_on_the_same_bytes(tmp_path: Path) -> None:
         "ours_2_processes_arrow_mb_s",
         "ours_1_process_loader_chunks_arrow_mb_s",
         "ours_2_processes_loader_chunks_arrow_mb_s",
+        "ours_2_threads_loader_chunks_arrow_mb_s",
         "naive_split_mb_s",
         "ours_into_duckdb_2_processes_mb_s",
         "peak_rss_mb_parent",
@@ -71,6 +72,17 @@ def test_measure_reports_every_reader_on_the_same_bytes(tmp_path: Path) -> None:
         assert report["ratio_ours_into_duckdb_vs_oxedi_into_duckdb"] == round(
             report["ours_into_duckdb_2_processes_mb_s"] / report["oxedi_into_duckdb_mb_s"], 2
         )
+
+
+def test_peak_memory_measures_the_loader_and_the_reference_on_the_same_rows(tmp_path: Path) -> None:
+    from orchestration.bench.x12 import measure_peak_memory
+
+    paths = write_835_set(tmp_path, 1_400_000, 700_000, seed=7)  # two columnar-sized files
+    report = measure_peak_memory(paths)
+    assert report["files"] == 2
+    assert report["loader_rows"] == report["reference_rows"] > 10_000
+    assert report["loader_peak_rss_mb"] > 50 and report["reference_peak_rss_mb_parent"] > 50
+    assert report["loader_into_duckdb_mb_s"] > 0
 
 
 def test_value_caches_shared_across_files_never_change_a_files_rows() -> None:

@@ -591,9 +591,10 @@ def _load_in_fresh_process(paths: list[str], processes: int) -> dict:
 
 
 def measure_peak_memory(paths: list[Path], processes: int = 2) -> dict:
-    """A large set two ways, each in a fresh process (peak RSS is a process's lifetime maximum):
-    ``rcm ingest``'s path (``load_files`` into a new warehouse, every row kept in DuckDB), and the
-    reference reader on ``processes`` workers keeping nothing (the figure before the columnar reader)."""
+    """A large set two ways: ``rcm ingest``'s path (``load_files`` into a new warehouse, every row
+    kept in DuckDB) in a fresh process (peak RSS is a process's lifetime maximum), and the reference
+    reader on ``processes`` fresh workers keeping nothing (the figure before the columnar reader;
+    its parent is this process, so its parent figure includes whatever this process held before)."""
     total = sum(Path(path).stat().st_size for path in paths)
     start = time.perf_counter()
     rows = 0

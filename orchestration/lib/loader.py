@@ -31,7 +31,7 @@ import os
 import re
 import time
 from collections.abc import Callable, Iterable, Sequence
-from concurrent.futures import Future, ProcessPoolExecutor, ThreadPoolExecutor
+from concurrent.futures import BrokenExecutor, Future, ProcessPoolExecutor, ThreadPoolExecutor
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from decimal import Decimal
@@ -213,9 +213,9 @@ class _Parsed:
     counts: dict[str, int] = field(default_factory=dict)
     money_totals: dict[str, str] = field(default_factory=dict)
     fatal: bool = False  # the file as a whole could not be read
-    # where a table is a slice of a parsed chunk's table: (chunk table, first row); lets a batch
+    # where a table is a slice of a parsed chunk's table: (chunk table, first row, the slice); lets a batch
     # insert one slice per chunk instead of concatenating hundreds of per-file slices again
-    origins: dict[str, tuple[pa.Table, int]] = field(default_factory=dict)
+    origins: dict[str, tuple[pa.Table, int, pa.Table]] = field(default_factory=dict)
 
 
 # ------------------------------------------------------------------------------------------ helpers
@@ -678,9 +678,9 @@ class _Pending:
     parsed: _Parsed
     data: bytes
     mtime: float
-    # the archive/quarantine copy being written by the loader's copy thread: its answer is whether
-    # it went to quarantine (``_keep_copy``)
+    # the archive/quarantine copy being written by the loader's copy thread (``_keep_copy``)
     copying: Future[bool] | None = None
+    committed: bool = False  # its transaction committed (its copy is named by a ledger row)
 
     @property
     def data_rows(self) -> int:
@@ -808,11 +808,29 @@ def _keep_copy(settings: Settings, item: _Pending) -> bool:
 
 def _copy_kept(settings: Settings, item: _Pending) -> None:
     """The item's copy, written: wait for the copy thread's (re-raising its error), or write it here
-    when there was none or it went to the other folder (a file quarantined after its copy started)."""
+    when there is none (no copy thread, or the retry of a failed commit: ``_quarantine_after_failure``
+    waits for a pending copy and clears it before it changes the file's status)."""
     copying, item.copying = item.copying, None
-    quarantined = copying.result() if copying is not None else None
-    if quarantined is None or quarantined != (item.result.status == QUARANTINED):
+    if copying is not None:
+        copying.result()
+    else:
         _keep_copy(settings, item)
+
+
+def _discard_copy(settings: Settings, item: _Pending) -> None:
+    """A load stopped before this item committed: remove its copy, which no ledger row names (its
+    content was new to the ledger, so no earlier load wrote that copy either)."""
+    if item.copying is not None:
+        with contextlib.suppress(BaseException):
+            item.copying.result()
+        item.copying = None
+    if item.committed or not item.result.stored_path:
+        return
+    stored = Path(item.result.stored_path)
+    if stored.parent in (settings.archive_dir, settings.quarantine_dir):
+        stored.unlink(missing_ok=True)
+        stored.with_name(stored.name + ".reason.txt").unlink(missing_ok=True)
+    item.result.stored_path = None
 
 
 def _ledger_arrow(items: Sequence[_Pending]) -> pa.Table:
@@ -854,6 +872,8 @@ def _batch_parts(items: Sequence[_Pending], table_name: str) -> list[pa.Table]:
         if table is None:
             continue
         origin = item.parsed.origins.get(table_name)
+        if origin is not None and origin[2] is not table:
+            origin = None  # the file's table is no longer the chunk's slice it was
         if origin is not None and run is not None and origin[0] is run[0] and origin[1] == run[2]:
             run[2] += table.num_rows
             continue
@@ -900,6 +920,8 @@ def _commit(
             for item in items:
                 before_commit(con, item.result)
         con.execute("commit")
+        for item in items:
+            item.committed = True
     except BaseException:
         with contextlib.suppress(Exception):
             con.execute("rollback")
@@ -990,10 +1012,11 @@ PRESERVE_INSERTION_ORDER = False
 CHUNK_MAX_BYTES = 4_000_000
 CHUNK_MAX_FILES = 256
 
-# Chunks are parsed ahead of the insert while the chunks not yet inserted hold less than this many
-# input bytes (and at least one more chunk than there are parsers): with only `parsers + 1` chunks
-# ahead, the workers sat idle while the loading process committed a batch, and it then waited for
-# them (3.1 s of a 6.1 s load of the 100k demo's 1,219 small 835s).
+# Chunks are parsed ahead of the insert while the chunks whose files are not all taken into a batch
+# yet hold less than this many input bytes (and at least one more chunk than there are parsers; the
+# open batch, up to BATCH_MAX_BYTES, comes on top): with only `parsers + 1` chunks ahead, the workers
+# sat idle while the loading process committed a batch, and it then waited for them (3.1 s of a 6.1 s
+# load of the 100k demo's 1,219 small 835s).
 AHEAD_MAX_BYTES = 32_000_000
 
 # One file of a chunk: (rows per table name, issues, counts, kind, parse seconds), or None when the
@@ -1199,7 +1222,7 @@ def _parsed_from_chunk(tables: dict[str, pa.Table], offsets: dict[str, int], ite
     for name, rows in counts.items():
         start = offsets.get(name, 0)
         file_tables[name] = tables[name].slice(start, rows)
-        origins[name] = (tables[name], start)
+        origins[name] = (tables[name], start, file_tables[name])
         offsets[name] = start + rows
     kind = reader_kind if reader_kind in ("835", "837P", "837I", "mixed") else "unknown"
     return _Parsed(
@@ -1241,9 +1264,17 @@ class _Chunk:
                 self._files = [None if item is None else item[0] for item in answers]
                 self._seconds = [0.0 if item is None else item[1] for item in answers]
                 return self._files
-            tables, files = (
-                self.future.result() if self.future is not None else _parse_x12_chunk(self.entries, False)
-            )
+            try:
+                tables, files = (
+                    self.future.result() if self.future is not None else _parse_x12_chunk(self.entries, False)
+                )
+            except BrokenExecutor:
+                raise  # a worker died: its files are reported as read failures, one by one
+            except Exception:  # a bug outside the per-file reads: each file is parsed alone instead
+                log.exception(
+                    "parsing a chunk of %d files failed; parsing them one by one", len(self.entries)
+                )
+                tables, files = {}, [None] * len(self.entries)
             offsets: dict[str, int] = {}
             self._files = [
                 None if item is None else _parsed_from_chunk(tables, offsets, item) for item in files
@@ -1511,12 +1542,16 @@ def load_files(
                     flush()
             flush()
         finally:
-            if pool is not None:
-                pool.shutdown(wait=True, cancel_futures=True)
-            if reader_thread is not None:
-                reader_thread.shutdown(wait=True, cancel_futures=True)
-            if copier is not None:
-                copier.shutdown(wait=True, cancel_futures=True)
+            try:
+                if pool is not None:
+                    pool.shutdown(wait=True, cancel_futures=True)
+                if reader_thread is not None:
+                    reader_thread.shutdown(wait=True, cancel_futures=True)
+            finally:
+                if copier is not None:
+                    copier.shutdown(wait=True, cancel_futures=True)
+                for item in batch:  # left only when the load stopped before committing them
+                    _discard_copy(settings, item)
     for result in results:
         log.debug("%s", result.one_line())
     return results

@@ -5,6 +5,7 @@ from __future__ import annotations
 import hashlib
 import json
 import os
+import threading
 from datetime import UTC, datetime
 from decimal import Decimal
 from pathlib import Path
@@ -266,7 +267,7 @@ def test_a_batch_inserts_adjacent_slices_of_one_chunk_table_as_one(tmp_path: Pat
     def item(table: pa.Table, origin: tuple[pa.Table, int] | None) -> loader._Pending:
         parsed = loader._Parsed(kind="835", tables={"t": table}, issues=[])
         if origin is not None:
-            parsed.origins["t"] = origin
+            parsed.origins["t"] = (*origin, table)
         return loader._Pending(loader.FileResult("p", "n", "loaded"), parsed, b"", 0.0)
 
     items = [
@@ -307,3 +308,70 @@ def test_source_paths_resolve_like_path_resolve(tmp_path: Path) -> None:
         tmp_path / "linked" / "sub" / "a.835",
         tmp_path / "linked" / "sub" / "b.835",
     ]
+
+
+def _copies(settings) -> dict[str, bytes]:
+    found = {}
+    for folder in (settings.archive_dir, settings.quarantine_dir):
+        for path in folder.iterdir():
+            found[f"{folder.name}/{path.name}"] = path.read_bytes()
+    return found
+
+
+def test_copies_written_by_the_copy_thread_are_the_bytes_read_and_named_by_the_ledger(
+    settings, files, fake
+) -> None:
+    texts = {f"remit_{n}.835": f"TX {n:04d} {n}.00\nCLP PCN{n} {n}.00\n" for n in range(1, 6)}
+    texts["mystery.dat"] = "this is not edi"
+    paths = [_write(files, name, text) for name, text in texts.items()]
+    results = load_files(paths, settings, parser=fake)
+
+    assert [r.status for r in results] == ["loaded"] * 5 + ["quarantined"]
+    ledger = dict(query(settings, "select file_name, stored_path from raw.load_ledger"))
+    for result in results:
+        folder = settings.quarantine_dir if result.status == "quarantined" else settings.archive_dir
+        stored = folder / f"{result.file_id}__{result.file_name}"
+        assert result.stored_path == ledger[result.file_name] == str(stored)
+        assert stored.read_text() == texts[result.file_name]
+    assert len(_copies(settings)) == 7  # 5 archived, 1 quarantined with its .reason.txt
+    assert (
+        "NOT_X12" in (settings.quarantine_dir / f"{results[-1].file_id}__mystery.dat.reason.txt").read_text()
+    )
+
+
+def test_a_copy_that_fails_once_fails_its_batch_and_the_retry_copies_it(
+    settings, files, fake, monkeypatch
+) -> None:
+    from orchestration.lib import loader
+
+    real_store = loader._store_copy
+    failed = []
+
+    def flaky(data, directory, file_id, file_name):
+        if file_name == "remit_2.835" and not failed:
+            failed.append(threading.current_thread() is not threading.main_thread())
+            raise OSError("disk hiccup")
+        return real_store(data, directory, file_id, file_name)
+
+    monkeypatch.setattr(loader, "_store_copy", flaky)
+    paths = [_write(files, f"remit_{n}.835", f"TX {n:04d} {n}.00\nCLP PCN{n} {n}.00\n") for n in (1, 2, 3)]
+    results = load_files(paths, settings, parser=fake)
+
+    assert failed == [True]  # it failed in the copy thread
+    assert [r.status for r in results] == ["loaded"] * 3  # retried file by file, the copy then written
+    assert sorted(_copies(settings)) == sorted(f"archive/{r.file_id}__{r.file_name}" for r in results)
+    assert query(settings, "select count(*) from raw.load_ledger where stored_path is not null") == [(3,)]
+
+
+def test_a_load_stopped_before_its_commit_leaves_no_copy_and_no_row(settings, files, fake) -> None:
+    def stop(con, result) -> None:
+        raise KeyboardInterrupt  # not an Exception: the loader does not retry, it stops
+
+    paths = [_write(files, f"remit_{n}.835", f"TX {n:04d} {n}.00\nCLP PCN{n} {n}.00\n") for n in (1, 2, 3)]
+    paths.append(_write(files, "mystery.dat", "this is not edi"))
+    with pytest.raises(KeyboardInterrupt):
+        load_files(paths, settings, parser=fake, before_commit=stop)
+
+    assert _copies(settings) == {}
+    assert query(settings, "select count(*) from raw.load_ledger") == [(0,)]
+    assert query(settings, "select count(*) from raw.era_claims") == [(0,)]

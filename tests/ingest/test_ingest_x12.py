@@ -304,3 +304,35 @@ def test_835s_alone_are_parsed_in_threads_and_load_the_same_rows(
         (r.file_name, r.money_totals, r.row_counts) for r in reference
     ]
     assert_same_raw(dump_raw(reference_settings), dump_raw(settings))
+
+
+def test_a_stopped_load_terminates_its_workers_instead_of_waiting_for_them(
+    settings, files, monkeypatch
+) -> None:
+    from concurrent.futures import ProcessPoolExecutor
+
+    import pytest
+
+    for index in range(6):
+        (files / f"remit_{index}.835").write_text(remit_835([GOOD_1, BAD], interchange=f"00000010{index}"))
+    (files / "claims_1.837").write_text(claims_837p([Claim837("C1", [("99213", D("80.00"))])]))
+    pools = []
+
+    class Recorded(ProcessPoolExecutor):
+        def shutdown(self, *args, **kwargs):
+            pools.append(list((self._processes or {}).values()))  # the workers, before the pool forgets them
+            super().shutdown(*args, **kwargs)
+
+    def stop(con, result) -> None:
+        raise KeyboardInterrupt  # what Ctrl-C, or SIGTERM through Dagster, raises in the loading thread
+
+    monkeypatch.setattr(loader, "ProcessPoolExecutor", Recorded)
+    monkeypatch.setattr(loader, "PARALLEL_MIN_BYTES", 0)
+    monkeypatch.setattr(loader, "CHUNK_MAX_FILES", 1)  # chunks still queued for the workers
+    monkeypatch.setattr(loader, "BATCH_MAX_FILES", 1)  # the first file commits (and stops) at once
+    with pytest.raises(KeyboardInterrupt):
+        load_files([files], settings, processes=2, before_commit=stop)
+
+    [processes] = pools
+    assert processes and all(p.exitcode is not None and p.exitcode < 0 for p in processes)  # terminated
+    assert query(settings, "select count(*) from raw.load_ledger") == [(0,)]

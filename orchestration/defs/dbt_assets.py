@@ -132,7 +132,9 @@ class RcmDbtCliResource(DbtCliResource):
     - a dbt adapter built in this process (project, profile and every macro parsed), which
       dagster-dbt needs only for column metadata and row counts, which we do not fetch.
 
-    Both are private methods of dagster-dbt 0.29 (pinned); a test checks they still exist.
+    Both are private methods of dagster-dbt 0.29 (pinned); a test checks they still exist. Whoever
+    starts calling ``fetch_row_counts()`` or ``fetch_column_metadata()`` on an invocation must drop
+    the adapter override: without an adapter they return nothing, silently.
     """
 
     @cached_property

@@ -7,10 +7,7 @@ with a file of their own) with:
   slots, enforced per step (``granularity: op``) so it also holds for in-process runs (``rcm ingest``);
 - ``concurrency.runs.tag_concurrency_limits``: launched runs tagged ``rcm/writer`` wait in the run
   queue until the previous one finished, so an ingest run and a build run never interleave steps;
-- telemetry off (no network here);
-- the event log in Dagster's SQLite files, through ``PooledSqliteEventLogStorage``
-  (``orchestration/lib/dagster_storage.py``): a third of a small build was Dagster opening and closing
-  SQLite connections.
+- telemetry off (no network here).
 
 The OS file lock in ``orchestration.lib.warehouse`` is the guarantee; these make Dagster queue runs
 visibly instead of having them block inside the lock (docs/adr/0003-one-writer.md).
@@ -19,7 +16,6 @@ visibly instead of having them block inside the lock (docs/adr/0003-one-writer.m
 from __future__ import annotations
 
 import contextlib
-import json
 import logging
 import os
 import socket
@@ -40,11 +36,9 @@ IN_PROCESS_OWNER_TAG = "rcm/in_process_owner"
 MANAGED_MARKER = "# managed by rcm (orchestration/lib/dagster_home.py): edits are overwritten"
 
 
-def dagster_yaml_text(home: Path) -> str:
-    """The instance config we want for DAGSTER_HOME ``home``, as YAML text (deterministic, so
-    rewriting it is a no-op)."""
+def dagster_yaml_text() -> str:
+    """The instance config we want, as YAML text (deterministic, so rewriting it is a no-op)."""
     (tag_key, tag_value), *_ = WRITER_RUN_TAGS.items()
-    runs = json.dumps(str(home.resolve() / "history" / "runs"))  # a JSON string is a YAML string
     return f"""{MANAGED_MARKER}
 # Remove the first line to keep your own edits.
 concurrency:
@@ -62,12 +56,6 @@ run_coordinator:
   class: QueuedRunCoordinator
 telemetry:
   enabled: false
-# Dagster's SQLite event log, same files, with pooled connections (orchestration/lib/dagster_storage.py)
-event_log_storage:
-  module: orchestration.lib.dagster_storage
-  class: PooledSqliteEventLogStorage
-  config:
-    base_dir: {runs}
 """
 
 
@@ -77,7 +65,7 @@ def ensure_dagster_home(settings: Settings | None = None) -> Path:
     settings.ensure_dirs()
     home = settings.dagster_home
     config = home / "dagster.yaml"
-    wanted = dagster_yaml_text(home)
+    wanted = dagster_yaml_text()
     if config.exists():
         current = config.read_text(encoding="utf-8")
         if current == wanted or not current.startswith(MANAGED_MARKER):

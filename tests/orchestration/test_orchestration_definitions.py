@@ -70,7 +70,7 @@ def test_build_job_is_dbt_and_publish_whichever_exist(defs) -> None:
 def test_instance_config_limits_the_warehouse_pool_to_one(tmp_path: Path) -> None:
     settings = replace(get_settings(), home=tmp_path)
     home = ensure_dagster_home(settings)
-    assert (home / "dagster.yaml").read_text() == dagster_yaml_text(home)
+    assert (home / "dagster.yaml").read_text() == dagster_yaml_text()
     with dagster_instance(settings) as instance:
         pool_config = instance.get_concurrency_config().pool_config
         assert pool_config.default_pool_limit == 1
@@ -79,10 +79,6 @@ def test_instance_config_limits_the_warehouse_pool_to_one(tmp_path: Path) -> Non
         assert limits == [{"key": "rcm/writer", "value": "warehouse", "limit": 1}]
         # a slot claimed by a run that no longer exists is stale and gets released
         storage = instance.event_log_storage
-        from orchestration.lib.dagster_storage import PooledSqliteEventLogStorage
-
-        assert isinstance(storage, PooledSqliteEventLogStorage)
-        assert storage.supports_global_concurrency_limits  # the warehouse pool depends on it
         storage.initialize_concurrency_limit_to_default(WAREHOUSE_POOL)
         claim = storage.claim_concurrency_slot(WAREHOUSE_POOL, "gone-run-id", "raw_files")
         assert claim.is_claimed
@@ -112,54 +108,6 @@ def test_inbox_sensor_requests_a_run_when_the_inbox_changes(
     (inbox / "claims.837").write_text("ISA*")
     changed = inbox_sensor(dg.build_sensor_context(cursor=result.cursor))
     assert changed.run_requests[0].tags["rcm/inbox_files"] == "2" and changed.cursor != result.cursor
-
-
-def test_pooled_event_log_stores_and_reads_events_like_dagsters_own(tmp_path: Path) -> None:
-    """The same events through Dagster's SQLite event log and ours read back the same, from files
-    either can open (the layout is Dagster's)."""
-    from dagster._core.storage.event_log import SqliteEventLogStorage
-
-    from orchestration.lib.dagster_storage import PooledSqliteEventLogStorage
-
-    @dg.asset
-    def one() -> int:
-        return 1
-
-    @dg.asset_check(asset=one)
-    def one_is_one() -> dg.AssetCheckResult:
-        return dg.AssetCheckResult(passed=True)
-
-    def events(storage_class: type) -> list[tuple[str, str | None]]:
-        home = tmp_path / storage_class.__name__
-        home.mkdir()
-        (home / "dagster.yaml").write_text(
-            "telemetry:\n  enabled: false\nevent_log_storage:\n"
-            f"  module: {storage_class.__module__}\n  class: {storage_class.__name__}\n"
-            f"  config:\n    base_dir: {home / 'history' / 'runs'}\n"
-        )
-        instance = dg.DagsterInstance.from_config(str(home))
-        try:
-            assert type(instance.event_log_storage) is storage_class
-            result = dg.materialize([one, one_is_one], instance=instance)
-            assert result.success
-            records = instance.all_logs(result.run_id)
-            materialized = instance.get_latest_materialization_event(dg.AssetKey("one"))
-            assert materialized is not None and materialized.run_id == result.run_id
-            checks = result.get_asset_check_evaluations()
-            assert [(c.check_name, c.passed) for c in checks] == [("one_is_one", True)]
-            return [
-                (r.dagster_event_type.value if r.dagster_event_type else "log", r.step_key) for r in records
-            ]
-        finally:
-            instance.dispose()
-
-    ours = events(PooledSqliteEventLogStorage)
-    theirs = events(SqliteEventLogStorage)
-    assert len(ours) > 10
-    assert ours == theirs
-    # Dagster's own class reads what ours wrote (dagster dev without our module would still work)
-    reread = SqliteEventLogStorage(str(tmp_path / "PooledSqliteEventLogStorage" / "history" / "runs"))
-    assert len(reread.get_all_run_ids()) == 1
 
 
 def test_dbt_resource_skips_only_what_the_project_does_not_use() -> None:

@@ -28,7 +28,7 @@ import pyarrow as pa
 import pyarrow.compute as pc
 
 from orchestration.lib.x12.envelope import _WHITESPACE, Section, tokenize
-from orchestration.lib.x12.era835 import _IGNORED, read_header_party
+from orchestration.lib.x12.era835 import _IGNORED, read_header_party, transaction_row
 from orchestration.lib.x12.model import ParseResult
 from orchestration.lib.x12.state import (
     DATE_CACHE,
@@ -955,29 +955,26 @@ class _Batch:
                 issue = state.issue("warning", "UNBALANCED_TRANSACTION", reason, position, "ST", item["tcn"])
                 self.issues.append(((item["file"], position, 1 << 62, 2, 0), issue))
             rows.append(
-                (
-                    state.file_id,
-                    position,
-                    item["control"],
-                    item["sender"],
-                    item["interchange_date"],
-                    item["group_control"],
-                    item["version"],
-                    item["tcn"] or None,
-                    *header[:9],
-                    header[9],
-                    header[10] or header[11],
-                    header[12],
-                    header[13],
-                    header[14],
+                transaction_row(
+                    (
+                        state.file_id,
+                        position,
+                        item["control"],
+                        item["sender"],
+                        item["interchange_date"],
+                        item["group_control"],
+                        item["version"],
+                        item["tcn"] or None,
+                    ),
+                    header,
                     payee_tax_id,
                     claim_counts[number],
-                    Decimal(paid_total).scaleb(-2),
-                    Decimal(provider_total).scaleb(-2),
-                    not difference,
-                    Decimal(difference).scaleb(-2),
-                    item["declared"],
-                    item["end"] - start + 1,
+                    (
+                        Decimal(paid_total).scaleb(-2),
+                        Decimal(provider_total).scaleb(-2),
+                        Decimal(difference).scaleb(-2),
+                    ),
+                    (item["declared"], item["end"] - start + 1),
                 )
             )
         schema = arrow_schema("era_transactions")

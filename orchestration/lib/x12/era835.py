@@ -35,6 +35,39 @@ _CLAIM_DATES = {"232": 20, "233": 21, "050": 22}
 _ONE = Decimal("1.000")
 
 
+def transaction_row(
+    envelope: tuple,
+    header: list,
+    payee_tax_id: str | None,
+    claim_count: int,
+    sums: tuple[Decimal, Decimal, Decimal],
+    segments: tuple[int | None, int],
+) -> tuple:
+    """One ``raw.era_transactions`` row, as both 835 readers build it.
+
+    ``envelope``: file id, ST position, ISA13, ISA06, interchange date, GS06, version, ST02 (or None);
+    ``header``: the 15 header slots (``read_header_party`` documents 9-14; 11, the REF*2U payer id,
+    stands in for a missing N104); ``sums``: ΣCLP04, ΣPLB and BPR02's difference from their
+    balance; ``segments``: SE01 as declared and the segments counted.
+    """
+    paid_total, provider_total, difference = sums
+    return (
+        *envelope,
+        *header[:10],
+        header[10] or header[11],
+        header[12],
+        header[13],
+        header[14],
+        payee_tax_id,
+        claim_count,
+        paid_total,
+        provider_total,
+        not difference,
+        difference,
+        *segments,
+    )
+
+
 def read_header_party(values: list[str], header: list) -> str:
     """A header N1 (1000A payer, 1000B payee) into the set's header slots; returns N101.
 
@@ -700,37 +733,22 @@ def read_835(
             )
         )
     transactions.append(
-        (
-            file_id,
-            transaction_position,
-            envelope.control_number,
-            envelope.sender_id,
-            envelope.interchange_date,
-            envelope.group_control_number,
-            version,
-            tcn or None,
-            header[0],
-            header[1],
-            header[2],
-            header[3],
-            header[4],
-            header[5],
-            header[6],
-            header[7],
-            header[8],
-            header[9],
-            header[10] or header[11],
-            header[12],
-            header[13],
-            header[14],
+        transaction_row(
+            (
+                file_id,
+                transaction_position,
+                envelope.control_number,
+                envelope.sender_id,
+                envelope.interchange_date,
+                envelope.group_control_number,
+                version,
+                tcn or None,
+            ),
+            header,
             payee_tax_id,
             claim_count,
-            paid_total,
-            provider_total,
-            not difference,
-            difference,
-            declared,
-            actual,
+            (paid_total, provider_total, difference),
+            (declared, actual),
         )
     )
     state.issues.extend(pending)

@@ -679,7 +679,7 @@ class _Pending:
     data: bytes
     mtime: float
     # the archive/quarantine copy being written by the loader's copy thread (``_keep_copy``)
-    copying: Future[bool] | None = None
+    copying: Future[None] | None = None
     committed: bool = False  # its transaction committed (its copy is named by a ledger row)
 
     @property
@@ -790,20 +790,17 @@ def _assign_versions(con: duckdb.DuckDBPyConnection, items: Sequence[_Pending]) 
         state[result.file_name] = (count + 1, result.file_id if loads else latest)
 
 
-def _keep_copy(settings: Settings, item: _Pending) -> bool:
-    """Keep the file's bytes in archive/ (loaded) or quarantine/ with its .reason.txt; True when
-    quarantined."""
+def _keep_copy(settings: Settings, item: _Pending) -> None:
+    """Keep the file's bytes in archive/ (loaded) or quarantine/ with its .reason.txt."""
     result = item.result
     assert result.file_id is not None
-    quarantined = result.status == QUARANTINED
-    if quarantined:
+    if result.status == QUARANTINED:
         stored = _store_copy(item.data, settings.quarantine_dir, result.file_id, result.file_name)
         reason_path = stored.with_name(stored.name + ".reason.txt")
         reason_path.write_text(quarantine_reason_text(result, item.parsed.issues), encoding="utf-8")
     else:
         stored = _store_copy(item.data, settings.archive_dir, result.file_id, result.file_name)
     result.stored_path = str(stored)
-    return quarantined
 
 
 def _copy_kept(settings: Settings, item: _Pending) -> None:

@@ -343,31 +343,33 @@ def _oxedi_into_duckdb_seconds(blobs: list[bytes], repeat: int) -> tuple[float |
     return best, note + _refused_note(readable, blobs)
 
 
-def _ours_into_duckdb_seconds(paths: list[Path], repeat: int, processes: int = 2) -> float:
-    """Our loader (``load_files``, as ``rcm ingest`` runs it without Dagster) into a new warehouse home:
-    hashing, parsing on ``processes`` workers, raw tables, issues, ledger and archive copies."""
+def _load_once(paths: list[Path] | list[str], processes: int, prefix: str) -> tuple[float, list[Any]]:
+    """Our loader (``load_files``, as ``rcm ingest`` runs it without Dagster) into a new warehouse home,
+    removed afterwards: its wall seconds and results; raises unless every file loaded."""
     from dataclasses import replace
 
     from orchestration.lib.loader import LOADED, LOADED_WITH_WARNINGS, load_files
     from orchestration.settings import get_settings
 
-    best = float("inf")
-    for _ in range(repeat):
-        home = _fresh_dir("rcm-bench-load-")
-        try:
-            settings = replace(get_settings(), home=home)
-            gc.collect()
-            start = time.perf_counter()
-            results = load_files(paths, settings, processes=processes)
-            best = min(best, time.perf_counter() - start)
-            bad = [
-                result.one_line() for result in results if result.status not in (LOADED, LOADED_WITH_WARNINGS)
-            ]
-            if bad:
-                raise RuntimeError(f"the bench files did not all load: {bad[:3]}")
-        finally:
-            shutil.rmtree(home, ignore_errors=True)
-    return best
+    home = _fresh_dir(prefix)
+    try:
+        settings = replace(get_settings(), home=home)
+        gc.collect()
+        start = time.perf_counter()
+        results = load_files(paths, settings, processes=processes)
+        seconds = time.perf_counter() - start
+        bad = [result.one_line() for result in results if result.status not in (LOADED, LOADED_WITH_WARNINGS)]
+        if bad:
+            raise RuntimeError(f"the bench files did not all load: {bad[:3]}")
+        return seconds, results
+    finally:
+        shutil.rmtree(home, ignore_errors=True)
+
+
+def _ours_into_duckdb_seconds(paths: list[Path], repeat: int, processes: int = 2) -> float:
+    """Best of ``repeat`` loads (``_load_once``): hashing, parsing on ``processes`` workers or reader
+    threads, raw tables, issues, ledger and archive copies."""
+    return min(_load_once(paths, processes, "rcm-bench-load-")[0] for _ in range(repeat))
 
 
 def _pyx12_seconds(data: bytes, limit: int) -> tuple[float | None, int, str]:
@@ -565,29 +567,14 @@ def measure_x12(paths: list[Path], pyx12_bytes: int = 1_000_000, repeat: int = 3
 
 
 def _load_in_fresh_process(paths: list[str], processes: int) -> dict:
-    """``load_files`` into a new warehouse home, in this (fresh) process: seconds, rows, peak RSS."""
-    from dataclasses import replace
-
-    from orchestration.lib.loader import LOADED, LOADED_WITH_WARNINGS, load_files
-    from orchestration.settings import get_settings
-
-    home = _fresh_dir("rcm-bench-peak-")
-    try:
-        settings = replace(get_settings(), home=home)
-        start = time.perf_counter()
-        results = load_files(paths, settings, processes=processes)
-        seconds = time.perf_counter() - start
-        bad = [result.one_line() for result in results if result.status not in (LOADED, LOADED_WITH_WARNINGS)]
-        if bad:
-            raise RuntimeError(f"the bench files did not all load: {bad[:3]}")
-        return {
-            "seconds": seconds,
-            "rows": sum(sum(result.row_counts.values()) for result in results),
-            "peak_rss_mb": _peak_rss_mb(),
-            "peak_rss_mb_largest_worker": resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss / 1024,
-        }
-    finally:
-        shutil.rmtree(home, ignore_errors=True)
+    """``_load_once`` in this (fresh) process: seconds, rows, peak RSS."""
+    seconds, results = _load_once(paths, processes, "rcm-bench-peak-")
+    return {
+        "seconds": seconds,
+        "rows": sum(sum(result.row_counts.values()) for result in results),
+        "peak_rss_mb": _peak_rss_mb(),
+        "peak_rss_mb_largest_worker": resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss / 1024,
+    }
 
 
 def measure_peak_memory(paths: list[Path], processes: int = 2) -> dict:

@@ -39,6 +39,12 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
         help="pin the marts' as-of date (default: the latest event date in the data)",
     )
     parser.add_argument(
+        "--full-refresh",
+        dest="full_refresh",
+        action="store_true",
+        help="rebuild every model from scratch (default: incremental when the last build allows it)",
+    )
+    parser.add_argument(
         "--reparse", action="store_true", help="run `dbt parse` even when the manifest looks current"
     )
     parser.add_argument(
@@ -201,7 +207,11 @@ def summarize(result: ExecuteInProcessResult, seconds: float, run_results: Path)
 
 
 def run_build(
-    settings: Settings | None = None, *, as_of: str | None = None, reparse: bool = False
+    settings: Settings | None = None,
+    *,
+    as_of: str | None = None,
+    reparse: bool = False,
+    full_refresh: bool = False,
 ) -> BuildSummary:
     """Parse if needed, run the build job in-process under the writer lock, and summarize it."""
     started = time.perf_counter()
@@ -215,8 +225,9 @@ def run_build(
     run_results = BUILD_TARGET_DIR / "run_results.json"
     run_results.unlink(missing_ok=True)
     run_config: dict[str, Any] = {}
-    if as_of:
-        run_config = {"ops": {DBT_ASSETS_OP: {"config": {"as_of_date": as_of}}}}
+    if as_of or full_refresh:
+        op_config = {"as_of_date": as_of, "full_refresh": full_refresh}
+        run_config = {"ops": {DBT_ASSETS_OP: {"config": op_config}}}
     with writer_lock(settings, purpose="rcm build"):
         result = execute_job_in_process(BUILD_JOB, run_config=run_config, settings=settings)
     return summarize(result, time.perf_counter() - started, run_results)
@@ -234,10 +245,10 @@ def run(args: argparse.Namespace) -> int:
         log_dir.mkdir(parents=True, exist_ok=True)
         log_path = log_dir / f"build_{dt.datetime.now(dt.UTC):%Y%m%dT%H%M%SZ}.log"
         with log_path.open("w", encoding="utf-8") as log, contextlib.redirect_stdout(log):
-            summary = run_build(as_of=args.as_of, reparse=args.reparse)
+            summary = run_build(as_of=args.as_of, reparse=args.reparse, full_refresh=args.full_refresh)
         print(f"dbt output: {log_path}")
     else:
-        summary = run_build(as_of=args.as_of, reparse=args.reparse)
+        summary = run_build(as_of=args.as_of, reparse=args.reparse, full_refresh=args.full_refresh)
     for line in summary.lines():
         print(line)
     return 0 if summary.success else 1

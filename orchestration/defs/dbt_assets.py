@@ -73,9 +73,11 @@ TRANSLATOR = RcmDbtTranslator(settings=DagsterDbtTranslatorSettings(enable_asset
 
 
 class DbtBuildConfig(dg.Config):
-    """Run options: ``as_of_date`` (YYYY-MM-DD) pins the marts' as-of date (dbt var as_of_date)."""
+    """Run options: ``as_of_date`` (YYYY-MM-DD) pins the marts' as-of date (dbt var as_of_date);
+    ``full_refresh`` rebuilds the incremental models from scratch (ADR 0007)."""
 
     as_of_date: str | None = None
+    full_refresh: bool = False
 
 
 @contextlib.contextmanager
@@ -93,11 +95,13 @@ def _environment(**values: str) -> Iterator[None]:
                 os.environ[key] = value
 
 
-def dbt_build_args(config: DbtBuildConfig) -> list[str]:
+def dbt_build_args(config: DbtBuildConfig, *, full_refresh: bool | None = None) -> list[str]:
     """The dbt command line (without the selection dagster-dbt adds for a subset)."""
     args = ["build"]
     if config.as_of_date:
         args += ["--vars", json.dumps({"as_of_date": config.as_of_date})]
+    if config.full_refresh if full_refresh is None else full_refresh:
+        args.append("--full-refresh")
     return args
 
 
@@ -110,17 +114,39 @@ def dbt_build_args(config: DbtBuildConfig) -> list[str]:
 def rcm_dbt_assets(
     context: dg.AssetExecutionContext, dbt: DbtCliResource, config: DbtBuildConfig
 ) -> Iterator[Any]:
-    """dbt build on the warehouse file under the writer lock; a failing error-severity test fails the step."""
+    """dbt build on the warehouse file under the writer lock; a failing error-severity test fails the step.
+
+    Incremental when the last recorded build allows it, else a full refresh (build_state.plan_build);
+    a successful whole build records the file versions it read.
+    """
+    from orchestration.lib.build_state import plan_build, record_build
     from orchestration.lib.warehouse import open_warehouse, writer_lock
     from orchestration.settings import get_settings
 
     settings = get_settings()
+    subset = context.selected_asset_keys != context.assets_def.keys or (
+        context.selected_asset_check_keys != context.assets_def.check_keys
+    )
     with writer_lock(settings, purpose=f"dagster run {context.run.run_id[:8]} dbt build"):
-        with open_warehouse(settings):
-            pass  # creates the raw layer when missing, so the dbt sources exist before the first ingest
+        # Creates the raw layer when missing, so the dbt sources exist before the first ingest.
+        with open_warehouse(settings) as con:
+            plan = plan_build(
+                con, as_of_date=config.as_of_date, subset=subset, full_refresh=config.full_refresh
+            )
+        context.log.info(
+            f"dbt build: {'full refresh' if plan.full_refresh else 'incremental'} ({plan.reason})"
+        )
         with _environment(RCM_WAREHOUSE_PATH=str(settings.warehouse_path)):
-            invocation = dbt.cli(dbt_build_args(config), context=context, target_path=BUILD_TARGET_DIR)
+            invocation = dbt.cli(
+                dbt_build_args(config, full_refresh=plan.full_refresh),
+                context=context,
+                target_path=BUILD_TARGET_DIR,
+            )
             yield from invocation.stream()
+        if plan.record:  # reached only when dbt succeeded (stream() raises on a failed build)
+            with open_warehouse(settings) as con:
+                files = record_build(con, plan.checksum)
+            context.log.info(f"recorded the {files:,} file versions this build read")
 
 
 class RcmDbtCliResource(DbtCliResource):

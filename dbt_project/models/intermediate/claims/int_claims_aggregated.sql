@@ -2,11 +2,14 @@
 -- The claim's "original submission" is its first frequency-1 submission (else its first one that is
 -- not a void); it gives the billed amount, providers, location and dates of service.
 -- first_submission_date is the BHT04 of the first file that carried the original submission.
+{{ config(materialized='incremental', incremental_strategy='rcm_replace', rcm_replace_by='match_key', rcm_replace_column='pcn_match_key') }}
+-- depends_on: {{ ref('int_changed_match_keys_listed') }}
 with
 
 submissions as (
 
     select * from {{ ref('int_submissions_unioned') }}
+    where {{ rcm_changed_only('match_key', 'pcn_match_key') }}
 
 ),
 

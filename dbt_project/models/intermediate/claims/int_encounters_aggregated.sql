@@ -2,11 +2,14 @@
 -- The charge is the primary claim's original CLM02, counted once per PCN, dated at its first
 -- submission; a frequency-8 void of the primary claim reverses the whole charge on the void's date
 -- (docs/accounting_model.md). A/R starts at the primary claim's first submission date.
+{{ config(materialized='incremental', incremental_strategy='rcm_replace', rcm_replace_by='match_key', rcm_replace_column='pcn_match_key') }}
+-- depends_on: {{ ref('int_changed_match_keys_listed') }}
 with
 
 claims as (
 
     select * from {{ ref('int_claims_aggregated') }}
+    where {{ rcm_changed_only('match_key', 'pcn_match_key') }}
 
 ),
 

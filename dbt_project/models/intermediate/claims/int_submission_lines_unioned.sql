@@ -1,23 +1,36 @@
 -- One row per service line of a claim submission (837 SV1/SV2 or a claims-CSV row), keyed to
 -- int_submissions_unioned.submission_id. Used to match 835 lines (REF*6R, else procedure + date +
 -- charge) and to count the lines of original submissions.
+{{ config(materialized='incremental', incremental_strategy='rcm_replace', rcm_replace_by='match_key', rcm_replace_column='pcn_match_key') }}
+-- depends_on: {{ ref('int_changed_match_keys_listed') }}
 with
 
 x837_service_lines as (
 
-    select * from {{ ref('stg_raw__x837_service_lines') }}
+    select * from {{ ref('stg_raw__x837_service_lines') }} as lines
+    {%- if rcm_incremental() %}
+    where exists (
+        select 1 from {{ ref('int_submissions_unioned') }} as submissions
+        where submissions.source_system = 'x837'
+            and submissions.file_id = lines.file_id
+            and submissions.source_position = lines.claim_position
+            and {{ rcm_changed_only('match_key', 'submissions.pcn_match_key') }}
+    )
+    {%- endif %}
 
 ),
 
 csv_claims as (
 
     select * from {{ ref('stg_raw__csv_claims') }}
+    where {{ rcm_changed_only('match_key', 'pcn_match_key') }}
 
 ),
 
 submissions as (
 
     select * from {{ ref('int_submissions_unioned') }}
+    where {{ rcm_changed_only('match_key', 'pcn_match_key') }}
 
 ),
 

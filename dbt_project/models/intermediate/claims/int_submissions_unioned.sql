@@ -2,23 +2,34 @@
 -- (patient control number, payer, frequency). source_system says which.
 -- The payer sequence comes from 837 SBR01 (P/S/T; later letters count as tertiary); the claims CSV
 -- has no sequence column, so int_claims_aggregated ranks a CSV encounter's payers by date.
+{{ config(materialized='incremental', incremental_strategy='rcm_replace', rcm_replace_by='match_key', rcm_replace_column='pcn_match_key') }}
+-- depends_on: {{ ref('int_changed_match_keys_listed') }}
 with
 
 x837_claims as (
 
     select * from {{ ref('stg_raw__x837_claims') }}
+    where {{ rcm_changed_only('match_key', 'pcn_match_key') }}
 
 ),
 
 x837_service_lines as (
 
-    select * from {{ ref('stg_raw__x837_service_lines') }}
+    select * from {{ ref('stg_raw__x837_service_lines') }} as lines
+    {%- if rcm_incremental() %}
+    where exists (
+        select 1 from x837_claims
+        where x837_claims.file_id = lines.file_id
+            and x837_claims.claim_position = lines.claim_position
+    )
+    {%- endif %}
 
 ),
 
 csv_claims as (
 
     select * from {{ ref('stg_raw__csv_claims') }}
+    where {{ rcm_changed_only('match_key', 'pcn_match_key') }}
 
 ),
 

@@ -4,17 +4,21 @@
 -- 'other', not a denial, and not contractual (docs/accounting_model.md: a denial is what the
 -- seed marks). Classification runs on the distinct code combinations, then joins back, so the
 -- non-equi match never touches millions of rows.
+{{ config(materialized='incremental', incremental_strategy='rcm_replace', rcm_replace_by='file', rcm_replace_column='file_id') }}
+-- depends_on: {{ ref('int_changed_files_listed') }}
 with
 
 adjustments as (
 
     select * from {{ ref('stg_raw__era_adjustments') }}
+    where {{ rcm_changed_only('file', 'file_id') }}
 
 ),
 
 remarks as (
 
     select * from {{ ref('stg_raw__era_remarks') }}
+    where {{ rcm_changed_only('file', 'file_id') }}
 
 ),
 

@@ -3,17 +3,21 @@
 -- (seed is_denial, positive amounts). Payment date = BPR16; adjudication date = DTM*405 when
 -- present, else BPR16. The record's principal denial is its largest denial adjustment (ties: the
 -- lowest CARC as text), which names the root cause of an initial denial.
+{{ config(materialized='incremental', incremental_strategy='rcm_replace', rcm_replace_by='file', rcm_replace_column='file_id') }}
+-- depends_on: {{ ref('int_changed_files_listed') }}
 with
 
 era_claims as (
 
     select * from {{ ref('stg_raw__era_claims') }}
+    where {{ rcm_changed_only('file', 'file_id') }}
 
 ),
 
 era_transactions as (
 
     select * from {{ ref('stg_raw__era_transactions') }}
+    where {{ rcm_changed_only('file', 'file_id') }}
 
 ),
 
@@ -26,6 +30,7 @@ ledger as (
 adjustments as (
 
     select * from {{ ref('int_remit_adjustments_classified') }}
+    where {{ rcm_changed_only('file', 'file_id') }}
 
 ),
 

@@ -1,0 +1,58 @@
+{#-
+    The incremental daily build (docs/adr/0007-incremental-daily-build.md).
+
+    A model built this way is `materialized='incremental'` with `incremental_strategy='rcm_replace'`
+    and says what its rows are grouped by:
+      - `rcm_replace_by='file'`: one 835 file's rows depend only on that file (and seeds);
+        `rcm_replace_column` names the file id column;
+      - `rcm_replace_by='match_key'`: an encounter group's rows depend only on rows with the same
+        PCN match key (the first 20 characters of CLM01, which is all remits, payments,
+        adjustments and activities can be matched on); `rcm_replace_column` is an expression
+        giving the row's match key.
+    On an incremental run the model reads only the changed files or match keys
+    (`rcm_changed_only`), and the strategy deletes every target row of those files or keys, then
+    inserts what the model computed: a key whose rows vanished (a replaced file) loses them.
+    Rows without a match key (an empty CLP01) form one group, ''.
+
+    Every such model needs the comment line `-- depends_on: {{ ref('int_changed_files_listed') }}`
+    (and int_changed_match_keys_listed for match keys): dbt parses with is_incremental() false, so
+    the refs inside these macros would not be seen.
+-#}
+
+{#- True when this model reads and replaces only what changed. A pinned as-of date (dbt var
+    as_of_date) never builds incrementally: the stored rows of unchanged keys were cut at
+    another date. -#}
+{% macro rcm_incremental() -%}
+    {{ return(is_incremental() and var('as_of_date', none) is none) }}
+{%- endmacro %}
+
+
+{#- A predicate: the row belongs to what changed since the last recorded build (`kind` 'file' or
+    'match_key'; `expression` the row's file id or match key). `true` on a full build. -#}
+{% macro rcm_changed_only(kind, expression) -%}
+    {%- if not rcm_incremental() -%}
+        true
+    {%- elif kind == 'file' -%}
+        {{ expression }} in (select file_id from {{ ref('int_changed_files_listed') }})
+    {%- elif kind == 'match_key' -%}
+        coalesce({{ expression }}, '') in (select match_key from {{ ref('int_changed_match_keys_listed') }})
+    {%- else -%}
+        {{ exceptions.raise_compiler_error("rcm_changed_only: kind must be 'file' or 'match_key', not " ~ kind) }}
+    {%- endif -%}
+{%- endmacro %}
+
+
+{#- The custom incremental strategy 'rcm_replace': delete the target rows of every changed file or
+    match key, then insert the model's rows (which are exactly those of the changed ones). -#}
+{% macro get_incremental_rcm_replace_sql(arg_dict) -%}
+    {%- set kind = config.get('rcm_replace_by') -%}
+    {%- set column = config.get('rcm_replace_column') -%}
+    {%- if kind not in ('file', 'match_key') or not column -%}
+        {{ exceptions.raise_compiler_error("incremental_strategy 'rcm_replace' needs rcm_replace_by ('file' or 'match_key') and rcm_replace_column") }}
+    {%- endif -%}
+    {%- set columns = get_quoted_csv(arg_dict['dest_columns'] | map(attribute='name')) -%}
+    delete from {{ arg_dict['target_relation'] }}
+    where {{ rcm_changed_only(kind, column) }};
+    insert into {{ arg_dict['target_relation'] }} ({{ columns }})
+    select {{ columns }} from {{ arg_dict['temp_relation'] }}
+{%- endmacro %}

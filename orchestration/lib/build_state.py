@@ -1,0 +1,122 @@
+"""What the last recorded dbt build read, so the next one can be incremental (ADR 0007).
+
+Two tables in the warehouse's ``build_state`` schema, written only here, under the writer lock:
+
+- ``built_files``: the current file versions (``stg_raw__load_ledger.is_current_version``) the last
+  recorded build read. dbt's ``int_changed_files_listed`` compares the ledger with it;
+- ``builds``: one row for that build: when, and the checksum of the dbt project it ran.
+
+A build is incremental only when a recorded build exists, its project checksum equals today's
+(models, macros, seeds and ``dbt_project.yml``: changed code or seed mappings change every row),
+and the run is neither pinned to an as-of date nor a subset of the dbt assets. Otherwise it is a
+full refresh, and a pinned or subset run also clears the record, so the build after it is full too
+(its tables were cut at another date, or only some of them were rebuilt). Only a successful,
+unpinned, whole build records what it read.
+"""
+
+from __future__ import annotations
+
+import hashlib
+from dataclasses import dataclass
+from pathlib import Path
+from typing import TYPE_CHECKING
+
+from orchestration.settings import DBT_PROJECT_DIR
+
+if TYPE_CHECKING:
+    import duckdb
+
+SCHEMA = "build_state"
+# The staging view of the ledger (schema names from macros/generate_schema_name.sql).
+LEDGER_VIEW = "staging.stg_raw__load_ledger"
+_PROJECT_FOLDERS = ("models", "macros", "tests")
+_PROJECT_SUFFIXES = {".sql", ".yml", ".yaml", ".csv"}
+
+
+@dataclass(frozen=True)
+class BuildPlan:
+    full_refresh: bool
+    reason: str
+    record: bool  # record what this build read when it succeeds
+    checksum: str
+
+
+def ensure_build_state(con: duckdb.DuckDBPyConnection) -> None:
+    """Create the bookkeeping schema and tables if missing (idempotent)."""
+    con.execute(f"create schema if not exists {SCHEMA}")
+    con.execute(f"create table if not exists {SCHEMA}.built_files (file_id varchar primary key)")
+    con.execute(
+        f"create table if not exists {SCHEMA}.builds "
+        "(project_checksum varchar not null, recorded_at timestamptz not null, file_count bigint not null)"
+    )
+
+
+def project_checksum(project_dir: Path = DBT_PROJECT_DIR, seeds_dir: Path | None = None) -> str:
+    """sha256 over the dbt project's own files and the seeds: any edit means a full refresh."""
+    from orchestration.settings import SEEDS_DIR
+
+    digest = hashlib.sha256()
+    files = [project_dir / "dbt_project.yml"]
+    for folder in _PROJECT_FOLDERS:
+        files += (project_dir / folder).rglob("*")
+    files += (seeds_dir or SEEDS_DIR).rglob("*")
+    for path in sorted(p for p in files if p.is_file() and p.suffix in _PROJECT_SUFFIXES):
+        digest.update(str(path.relative_to(path.anchor)).encode())
+        digest.update(b"\0")
+        digest.update(path.read_bytes())
+        digest.update(b"\0")
+    return digest.hexdigest()
+
+
+def plan_build(
+    con: duckdb.DuckDBPyConnection,
+    *,
+    as_of_date: str | None,
+    subset: bool,
+    full_refresh: bool = False,
+    checksum: str | None = None,
+) -> BuildPlan:
+    """Decide full refresh or incremental (see the module docstring); clears the record when the
+    run will leave the tables in a state the next incremental build cannot start from."""
+    ensure_build_state(con)
+    checksum = checksum or project_checksum()
+    recorded = con.execute(f"select project_checksum from {SCHEMA}.builds").fetchall()
+    if as_of_date or subset:
+        forget(con)
+        reason = f"as-of date pinned to {as_of_date}" if as_of_date else "a subset of the dbt assets"
+        return BuildPlan(True, reason, record=False, checksum=checksum)
+    if full_refresh:
+        return BuildPlan(True, "full refresh asked for", record=True, checksum=checksum)
+    if not recorded:
+        return BuildPlan(True, "no recorded build to start from", record=True, checksum=checksum)
+    if recorded[0][0] != checksum:
+        return BuildPlan(True, "the dbt project or seeds changed", record=True, checksum=checksum)
+    return BuildPlan(False, "incremental: only changed files and match keys", record=True, checksum=checksum)
+
+
+def forget(con: duckdb.DuckDBPyConnection) -> None:
+    """Drop the record: the next build is a full refresh."""
+    ensure_build_state(con)
+    con.execute("begin transaction")
+    con.execute(f"delete from {SCHEMA}.builds")
+    con.execute(f"delete from {SCHEMA}.built_files")
+    con.execute("commit")
+
+
+def record_build(con: duckdb.DuckDBPyConnection, checksum: str) -> int:
+    """Record the current file versions this build read (call after it succeeded); returns their count."""
+    ensure_build_state(con)
+    con.execute("begin transaction")
+    try:
+        con.execute(f"delete from {SCHEMA}.built_files")
+        con.execute(
+            f"insert into {SCHEMA}.built_files select file_id from {LEDGER_VIEW} where is_current_version"
+        )
+        count = con.execute(f"select count(*) from {SCHEMA}.built_files").fetchone()[0]
+        con.execute(f"delete from {SCHEMA}.builds")
+        con.execute(f"insert into {SCHEMA}.builds values (?, now(), ?)", [checksum, count])
+        con.execute("commit")
+    except BaseException:
+        con.execute("rollback")
+        raise
+    return int(count)

@@ -27,8 +27,6 @@ if TYPE_CHECKING:
     import duckdb
 
 SCHEMA = "build_state"
-# The staging view of the ledger (schema names from macros/generate_schema_name.sql).
-LEDGER_VIEW = "staging.stg_raw__load_ledger"
 _PROJECT_FOLDERS = ("models", "macros", "tests")
 _PROJECT_SUFFIXES = {".sql", ".yml", ".yaml", ".csv"}
 
@@ -80,7 +78,7 @@ def plan_build(
     run will leave the tables in a state the next incremental build cannot start from."""
     ensure_build_state(con)
     checksum = checksum or project_checksum()
-    recorded = con.execute(f"select project_checksum from {SCHEMA}.builds").fetchall()
+    recorded = con.execute("select project_checksum from build_state.builds").fetchall()
     if as_of_date or subset:
         forget(con)
         reason = f"as-of date pinned to {as_of_date}" if as_of_date else "a subset of the dbt assets"
@@ -98,8 +96,8 @@ def forget(con: duckdb.DuckDBPyConnection) -> None:
     """Drop the record: the next build is a full refresh."""
     ensure_build_state(con)
     con.execute("begin transaction")
-    con.execute(f"delete from {SCHEMA}.builds")
-    con.execute(f"delete from {SCHEMA}.built_files")
+    con.execute("delete from build_state.builds")
+    con.execute("delete from build_state.built_files")
     con.execute("commit")
 
 
@@ -108,13 +106,13 @@ def record_build(con: duckdb.DuckDBPyConnection, checksum: str) -> int:
     ensure_build_state(con)
     con.execute("begin transaction")
     try:
-        con.execute(f"delete from {SCHEMA}.built_files")
+        con.execute("delete from build_state.built_files")
         con.execute(
-            f"insert into {SCHEMA}.built_files select file_id from {LEDGER_VIEW} where is_current_version"
+            "insert into build_state.built_files select file_id from staging.stg_raw__load_ledger where is_current_version"
         )
-        count = con.execute(f"select count(*) from {SCHEMA}.built_files").fetchone()[0]
-        con.execute(f"delete from {SCHEMA}.builds")
-        con.execute(f"insert into {SCHEMA}.builds values (?, now(), ?)", [checksum, count])
+        count = con.execute("select count(*) from build_state.built_files").fetchone()[0]
+        con.execute("delete from build_state.builds")
+        con.execute("insert into build_state.builds values (?, now(), ?)", [checksum, count])
         con.execute("commit")
     except BaseException:
         con.execute("rollback")

@@ -3,29 +3,35 @@
 -- claim's payer became responsible for the encounter's insurance balance: the primary from the
 -- encounter's first submission; a later payer from the first of its own submission, its first 835,
 -- or a prior payer's 835 that says it forwarded the claim (CLP02 19/20/21/23).
+{{ config(materialized='incremental', incremental_strategy='rcm_replace', rcm_replace_by='match_key', rcm_replace_column='pcn_match_key') }}
+-- depends_on: {{ ref('int_changed_match_keys_listed') }}
 with
 
 claims as (
 
     select * from {{ ref('int_claims_aggregated') }}
+    where {{ rcm_changed_only('match_key', 'pcn_match_key') }}
 
 ),
 
 encounters as (
 
     select * from {{ ref('int_encounters_aggregated') }}
+    where {{ rcm_changed_only('match_key', 'pcn_match_key') }}
 
 ),
 
 remits as (
 
     select * from {{ ref('int_remits_matched') }}
+    where {{ rcm_changed_only('match_key', 'pcn_match_key') }}
 
 ),
 
 remit_summaries as (
 
     select * from {{ ref('int_claim_remits_summarized') }}
+    where {{ rcm_changed_only('match_key', 'pcn_match_key') }}
 
 ),
 

@@ -5,17 +5,21 @@
 -- where the patient share is the last adjudicating payer's PR (int_patient_responsibility_tracked).
 -- Events that name no known encounter (unknown PCN, payments without a PCN) are not here: they
 -- stay in the cash totals of mart_collections_monthly. Events after the as-of date are cut.
+{{ config(materialized='incremental', incremental_strategy='rcm_replace', rcm_replace_by='match_key', rcm_replace_column='substring(patient_control_number, 1, 20)') }}
+-- depends_on: {{ ref('int_changed_match_keys_listed') }}
 with
 
 encounters as (
 
     select * from {{ ref('int_encounters_aggregated') }}
+    where {{ rcm_changed_only('match_key', 'pcn_match_key') }}
 
 ),
 
 claims as (
 
     select * from {{ ref('int_claims_unioned') }}
+    where {{ rcm_changed_only('match_key', 'pcn_match_key') }}
 
 ),
 
@@ -23,30 +27,35 @@ remits as (
 
     select * from {{ ref('int_remits_matched') }}
     where claim_id is not null
+        and {{ rcm_changed_only('match_key', 'pcn_match_key') }}
 
 ),
 
 patient_shares as (
 
     select * from {{ ref('int_patient_responsibility_tracked') }}
+    where {{ rcm_changed_only('match_key', 'substring(patient_control_number, 1, 20)') }}
 
 ),
 
 pcn_keys as (
 
     select * from {{ ref('int_pcn_keys_mapped') }}
+    where {{ rcm_changed_only('match_key', 'pcn_match_key') }}
 
 ),
 
 adjustments as (
 
     select * from {{ ref('stg_raw__csv_adjustments') }}
+    where {{ rcm_changed_only('match_key', 'pcn_match_key') }}
 
 ),
 
 patient_payments as (
 
     select * from {{ ref('stg_raw__csv_patient_payments') }}
+    where {{ rcm_changed_only('match_key', 'pcn_match_key') }}
 
 ),
 

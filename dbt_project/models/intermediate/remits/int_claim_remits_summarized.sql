@@ -3,6 +3,8 @@
 -- reversals, predeterminations (CLP02 = 25) and duplicate-claim rejections of a claim the payer had
 -- already decided (int_remits_matched.is_duplicate_rejection). First payment = earliest BPR16 of a
 -- record with CLP04 > 0 (accounting model).
+{{ config(materialized='incremental', incremental_strategy='rcm_replace', rcm_replace_by='match_key', rcm_replace_column='pcn_match_key') }}
+-- depends_on: {{ ref('int_changed_match_keys_listed') }}
 {% set adjudication -%}
     not is_reversal and coalesce(claim_status_code, '') <> '25' and not is_duplicate_rejection
 {%- endset %}
@@ -22,6 +24,7 @@ remits as (
     from {{ ref('int_remits_matched') }} as int_remits_matched
     cross join as_of
     where int_remits_matched.claim_id is not null
+        and {{ rcm_changed_only('match_key', 'int_remits_matched.pcn_match_key') }}
         and int_remits_matched.payment_date <= as_of.as_of_date
 
 ),
@@ -36,6 +39,8 @@ remit_totals as (
 
     select
         claim_id,
+        -- every record of a claim has its match key (int_remits_matched matches within one)
+        min(pcn_match_key) as pcn_match_key,
         min(payer_name) as remit_payer_name,
         min(payment_date) as first_remit_date,
         max(payment_date) as last_remit_date,
@@ -81,6 +86,7 @@ final as (
 
     select
         remit_totals.claim_id,
+        remit_totals.pcn_match_key,
         remit_totals.remit_payer_name,
         remit_totals.first_remit_date,
         remit_totals.last_remit_date,

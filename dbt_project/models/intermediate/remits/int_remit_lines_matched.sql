@@ -3,6 +3,8 @@
 -- changed the code) + date of service + charge (|SVC02|: a reversal negates it), taking the latest
 -- submission that has such a line. The claim's own submissions come first, then the encounter's
 -- other claims: a crossover 835 echoes the lines of the primary's 837. line_match_method says which.
+{{ config(materialized='incremental', incremental_strategy='rcm_replace', rcm_replace_by='match_key', rcm_replace_column='pcn_match_key') }}
+-- depends_on: {{ ref('int_changed_match_keys_listed') }}
 with
 
 era_lines as (
@@ -15,12 +17,14 @@ remits as (
 
     select * from {{ ref('int_remits_matched') }}
     where claim_id is not null
+        and {{ rcm_changed_only('match_key', 'pcn_match_key') }}
 
 ),
 
 submission_lines as (
 
     select * from {{ ref('int_submission_lines_unioned') }}
+    where {{ rcm_changed_only('match_key', 'pcn_match_key') }}
 
 ),
 
@@ -49,6 +53,7 @@ remit_lines as (
         remits.remit_id,
         remits.claim_id,
         remits.encounter_patient_control_number,
+        remits.pcn_match_key,
         era_lines.file_id,
         era_lines.claim_position,
         era_lines.line_position,

@@ -4,29 +4,35 @@
 -- on): it opens a claim of its own for that payer (crossover). A record without a payer id goes to
 -- the encounter's primary claim (pcn_only). A record whose PCN is unknown stays unmatched
 -- (claim_id null; fct_unmatched_remits lists it) and still counts in the cash totals.
+{{ config(materialized='incremental', incremental_strategy='rcm_replace', rcm_replace_by='match_key', rcm_replace_column='pcn_match_key') }}
+-- depends_on: {{ ref('int_changed_match_keys_listed') }}
 with
 
 remits as (
 
     select * from {{ ref('int_remits_joined') }}
+    where {{ rcm_changed_only('match_key', 'pcn_match_key') }}
 
 ),
 
 claims as (
 
     select * from {{ ref('int_claims_aggregated') }}
+    where {{ rcm_changed_only('match_key', 'pcn_match_key') }}
 
 ),
 
 pcn_keys as (
 
     select * from {{ ref('int_pcn_keys_mapped') }}
+    where {{ rcm_changed_only('match_key', 'pcn_match_key') }}
 
 ),
 
 encounters as (
 
     select * from {{ ref('int_encounters_aggregated') }}
+    where {{ rcm_changed_only('match_key', 'pcn_match_key') }}
 
 ),
 

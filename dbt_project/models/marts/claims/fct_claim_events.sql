@@ -1,47 +1,58 @@
 -- One row per dated event on a claim (the claim-detail timeline); see _claims__models.yml.
 -- Timeline order: event_date, type_rank, file_id, source_order, event_id (dashboards/queries.py).
 -- Patient payments and patient write-offs belong to the encounter: they appear on its primary claim.
+{{ config(materialized='incremental', incremental_strategy='rcm_replace', rcm_replace_by='match_key', rcm_replace_column='substring(patient_control_number, 1, 20)') }}
+-- depends_on: {{ ref('int_changed_match_keys_listed') }}
 with
 
 submissions as (
 
     select * from {{ ref('int_submissions_unioned') }}
+    where {{ rcm_changed_only('match_key', 'pcn_match_key') }}
 
 ),
 
 remits as (
 
     select * from {{ ref('int_remits_matched') }}
+    where {{ rcm_changed_only('match_key', 'pcn_match_key') }}
 
 ),
 
 remit_adjustments as (
 
     select * from {{ ref('int_remit_adjustments_classified') }}
+    {%- if rcm_incremental() %}
+    where file_id in (select file_id from remits)
+    {%- endif %}
 
 ),
 
 money_events as (
 
     select * from {{ ref('int_money_events_unioned') }}
+    where {{ rcm_changed_only('match_key', 'substring(patient_control_number, 1, 20)') }}
 
 ),
 
 encounters as (
 
     select * from {{ ref('int_encounters_aggregated') }}
+    where {{ rcm_changed_only('match_key', 'pcn_match_key') }}
 
 ),
 
 activities as (
 
     select * from {{ ref('int_claim_activities_mapped') }}
+    where {{ rcm_changed_only('match_key', 'substring(patient_control_number, 1, 20)') }}
 
 ),
 
 claims as (
 
     select * from {{ ref('int_claims_unioned') }}
+    where {{ rcm_changed_only('match_key', 'pcn_match_key') }}
 
 ),
 
@@ -54,6 +65,9 @@ claim_status_codes as (
 era_remarks as (
 
     select * from {{ ref('stg_raw__era_remarks') }}
+    {%- if rcm_incremental() %}
+    where file_id in (select file_id from remits)
+    {%- endif %}
 
 ),
 

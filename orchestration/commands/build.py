@@ -128,13 +128,15 @@ class BuildSummary:
     rows: dict[str, int] = field(default_factory=dict)
     failed_steps: list[str] = field(default_factory=list)
     publish_seconds: float | None = None
+    mode: str | None = None  # incremental or full refresh (ADR 0007), and why
 
     def lines(self) -> list[str]:
         def count(kind: str, *statuses: str) -> int:
             return sum(self.counts.get(kind, {}).get(status, 0) for status in statuses)
 
         out = [
-            f"build {'succeeded' if self.success else 'FAILED'} in {self.seconds:.1f} s",
+            f"build {'succeeded' if self.success else 'FAILED'} in {self.seconds:.1f} s"
+            + (f" ({self.mode})" if self.mode else ""),
             f"  seeds loaded: {count('seed', 'success')}   models built: {count('model', 'success')}"
             f" (errors: {count('model', 'error')}, skipped: {count('model', 'skipped')})",
             f"  data tests passed: {count('test', 'pass')}   failed: {count('test', 'fail', 'error')}"
@@ -219,6 +221,7 @@ def run_build(
     settings.ensure_dirs()
     prepare_dbt_project(settings, force=reparse)
     from orchestration.defs.dbt_assets import BUILD_TARGET_DIR
+    from orchestration.lib.build_state import last_plan
     from orchestration.lib.dagster_home import execute_job_in_process
     from orchestration.lib.warehouse import writer_lock
 
@@ -229,8 +232,11 @@ def run_build(
         op_config = {"as_of_date": as_of, "full_refresh": full_refresh}
         run_config = {"ops": {DBT_ASSETS_OP: {"config": op_config}}}
     with writer_lock(settings, purpose="rcm build"):
+        planned_after = dt.datetime.now(dt.UTC)
         result = execute_job_in_process(BUILD_JOB, run_config=run_config, settings=settings)
-    return summarize(result, time.perf_counter() - started, run_results)
+        summary = summarize(result, time.perf_counter() - started, run_results)
+        summary.mode = last_plan(settings, since=planned_after)
+    return summary
 
 
 def run(args: argparse.Namespace) -> int:

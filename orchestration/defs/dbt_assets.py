@@ -133,9 +133,7 @@ def rcm_dbt_assets(
             plan = plan_build(
                 con, as_of_date=config.as_of_date, subset=subset, full_refresh=config.full_refresh
             )
-        context.log.info(
-            f"dbt build: {'full refresh' if plan.full_refresh else 'incremental'} ({plan.reason})"
-        )
+        context.log.info(f"dbt build: {plan.mode} ({plan.reason})")
         with _environment(RCM_WAREHOUSE_PATH=str(settings.warehouse_path)):
             invocation = dbt.cli(
                 dbt_build_args(config, full_refresh=plan.full_refresh),

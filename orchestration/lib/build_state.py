@@ -16,6 +16,7 @@ unpinned, whole build records what it read.
 
 from __future__ import annotations
 
+import datetime as dt
 import hashlib
 from dataclasses import dataclass
 from pathlib import Path
@@ -25,6 +26,8 @@ from orchestration.settings import DBT_PROJECT_DIR
 
 if TYPE_CHECKING:
     import duckdb
+
+    from orchestration.settings import Settings
 
 SCHEMA = "build_state"
 _PROJECT_FOLDERS = ("models", "macros", "tests")
@@ -38,6 +41,10 @@ class BuildPlan:
     record: bool  # record what this build read when it succeeds
     checksum: str
 
+    @property
+    def mode(self) -> str:
+        return "full refresh" if self.full_refresh else "incremental"
+
 
 def ensure_build_state(con: duckdb.DuckDBPyConnection) -> None:
     """Create the bookkeeping schema and tables if missing (idempotent)."""
@@ -46,6 +53,10 @@ def ensure_build_state(con: duckdb.DuckDBPyConnection) -> None:
     con.execute(
         f"create table if not exists {SCHEMA}.builds "
         "(project_checksum varchar not null, recorded_at timestamptz not null, file_count bigint not null)"
+    )
+    con.execute(
+        f"create table if not exists {SCHEMA}.last_plan "
+        "(planned_at timestamptz not null, mode varchar not null, reason varchar not null)"
     )
 
 
@@ -74,10 +85,23 @@ def plan_build(
     full_refresh: bool = False,
     checksum: str | None = None,
 ) -> BuildPlan:
-    """Decide full refresh or incremental (see the module docstring); clears the record when the
-    run will leave the tables in a state the next incremental build cannot start from."""
+    """Decide full refresh or incremental (see the module docstring) and note it in
+    ``build_state.last_plan``; clears the record when the run will leave the tables in a state the
+    next incremental build cannot start from."""
+    plan = _plan(con, as_of_date, subset, full_refresh, checksum or project_checksum())
+    con.execute("delete from build_state.last_plan")
+    con.execute("insert into build_state.last_plan values (now(), ?, ?)", [plan.mode, plan.reason])
+    return plan
+
+
+def _plan(
+    con: duckdb.DuckDBPyConnection,
+    as_of_date: str | None,
+    subset: bool,
+    full_refresh: bool,
+    checksum: str,
+) -> BuildPlan:
     ensure_build_state(con)
-    checksum = checksum or project_checksum()
     recorded = con.execute("select project_checksum from build_state.builds").fetchall()
     if as_of_date or subset:
         forget(con)
@@ -89,7 +113,7 @@ def plan_build(
         return BuildPlan(True, "no recorded build to start from", record=True, checksum=checksum)
     if recorded[0][0] != checksum:
         return BuildPlan(True, "the dbt project or seeds changed", record=True, checksum=checksum)
-    return BuildPlan(False, "incremental: only changed files and match keys", record=True, checksum=checksum)
+    return BuildPlan(False, "only changed files and match keys", record=True, checksum=checksum)
 
 
 def forget(con: duckdb.DuckDBPyConnection) -> None:
@@ -118,3 +142,17 @@ def record_build(con: duckdb.DuckDBPyConnection, checksum: str) -> int:
         con.execute("rollback")
         raise
     return int(count)
+
+
+def last_plan(settings: Settings, *, since: dt.datetime) -> str | None:
+    """ "incremental: why" or "full refresh: why" of the build planned after ``since``, if any."""
+    from orchestration.lib.warehouse import open_warehouse
+
+    with open_warehouse(settings, read_only=True) as con:
+        try:
+            row = con.execute(
+                "select mode, reason from build_state.last_plan where planned_at >= ?", [since]
+            ).fetchone()
+        except Exception:  # no such table: no build ever planned in this warehouse
+            return None
+    return f"{row[0]}: {row[1]}" if row else None

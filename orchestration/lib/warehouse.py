@@ -200,7 +200,10 @@ def open_warehouse(
         # (sorting 7M events by claim) peaked at 3.9 GB; with it 2.1 GB, in the same 18 s.
         con.execute("set memory_limit = ?", [memory_limit()])
         if not read_only:
+            from orchestration.lib.build_state import ensure_build_state
+
             ensure_raw_schema(con)
+            ensure_build_state(con)  # a dbt source too: the incremental build's record (ADR 0007)
         yield con
     finally:
         con.close()

@@ -2,11 +2,14 @@
 -- insurance balance. The responsible payer on a date is the claim latest in the encounter's chain
 -- (chain_position: payer sequence, then date) whose responsible_from_date has come
 -- (int_claims_unioned): the primary until a later payer is billed, remits or is forwarded the claim.
+{{ config(materialized='incremental', incremental_strategy='rcm_replace', rcm_replace_by='match_key', rcm_replace_column='substring(patient_control_number, 1, 20)') }}
+-- depends_on: {{ ref('int_changed_match_keys_listed') }}
 with
 
 claims as (
 
     select * from {{ ref('int_claims_unioned') }}
+    where {{ rcm_changed_only('match_key', 'pcn_match_key') }}
 
 ),
 

@@ -1,29 +1,35 @@
 -- One row per biller activity (claim_activities CSV) with the claim it is about: the PCN's claim
 -- with the activity's payer, else (no payer given, or a payer we never billed) the encounter's
 -- primary claim. Activities naming an unknown PCN keep claim_id null.
+{{ config(materialized='incremental', incremental_strategy='rcm_replace', rcm_replace_by='match_key', rcm_replace_column='pcn_match_key') }}
+-- depends_on: {{ ref('int_changed_match_keys_listed') }}
 with
 
 activities as (
 
     select * from {{ ref('stg_raw__csv_claim_activities') }}
+    where {{ rcm_changed_only('match_key', 'pcn_match_key') }}
 
 ),
 
 pcn_keys as (
 
     select * from {{ ref('int_pcn_keys_mapped') }}
+    where {{ rcm_changed_only('match_key', 'pcn_match_key') }}
 
 ),
 
 encounters as (
 
     select * from {{ ref('int_encounters_aggregated') }}
+    where {{ rcm_changed_only('match_key', 'pcn_match_key') }}
 
 ),
 
 claims as (
 
     select * from {{ ref('int_claims_unioned') }}
+    where {{ rcm_changed_only('match_key', 'pcn_match_key') }}
 
 ),
 
@@ -41,6 +47,7 @@ final as (
         activities.file_id,
         activities.row_number,
         activities.activity_date,
+        activities.pcn_match_key,
         pcn_keys.patient_control_number,
         activities.payer_id,
         coalesce(claims.claim_id, encounters.primary_claim_id) as claim_id,

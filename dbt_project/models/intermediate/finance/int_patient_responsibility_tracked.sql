@@ -2,18 +2,22 @@
 -- adjustments of the last payer in the encounter's chain that has adjudicated it so far
 -- (docs/accounting_model.md): when a secondary adjudicates, its PR replaces the primary's; later
 -- 835s of an earlier payer do not move it. pr_delta is the change of that amount on the date.
+{{ config(materialized='incremental', incremental_strategy='rcm_replace', rcm_replace_by='match_key', rcm_replace_column='substring(patient_control_number, 1, 20)') }}
+-- depends_on: {{ ref('int_changed_match_keys_listed') }}
 with
 
 remits as (
 
     select * from {{ ref('int_remits_matched') }}
     where claim_id is not null
+        and {{ rcm_changed_only('match_key', 'pcn_match_key') }}
 
 ),
 
 claims as (
 
     select * from {{ ref('int_claims_unioned') }}
+    where {{ rcm_changed_only('match_key', 'pcn_match_key') }}
 
 ),
 

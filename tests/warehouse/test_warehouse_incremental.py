@@ -1,0 +1,216 @@
+"""The incremental daily build (ADR 0007): when it runs, and that it equals a full refresh.
+
+The acceptance test builds a small demo with its last X12 days held back, loads them one day at a
+time with an incremental build after each (plus replaced versions of CSV extracts, whose dropped
+rows must vanish), then rebuilds everything from scratch: every intermediate and mart table must
+hold the same rows, to the cent, as after the incremental builds.
+"""
+
+from __future__ import annotations
+
+import re
+import shutil
+from collections.abc import Iterator
+from dataclasses import dataclass
+from pathlib import Path
+
+import duckdb
+import pytest
+
+from orchestration.lib import build_state
+from orchestration.settings import Settings, get_settings
+
+HELD_DAYS = 2
+_DATED = re.compile(r"_(\d{8})_")
+
+
+def _fingerprints(warehouse: Path) -> dict[str, tuple[int, str]]:
+    """Per intermediate and mart table: row count and an order-free sum of row hashes."""
+    con = duckdb.connect(str(warehouse), read_only=True)
+    try:
+        tables = con.execute(
+            "select table_schema, table_name from information_schema.tables "
+            "where table_schema in ('intermediate', 'marts') and table_type = 'BASE TABLE' "
+            "and table_name not like 'int_changed_%' order by 1, 2"
+        ).fetchall()
+        return {
+            f"{schema}.{table}": con.execute(
+                f'select count(*), coalesce(sum(hash(t)::hugeint), 0)::varchar from "{schema}"."{table}" t'
+            ).fetchone()
+            for schema, table in tables
+        }
+    finally:
+        con.close()
+
+
+@dataclass
+class IncrementalRun:
+    settings: Settings
+    modes: list[str]
+    incremental: dict[str, tuple[int, str]]
+    full: dict[str, tuple[int, str]]
+    changed_keys: list[int]
+
+
+def _load(paths: list[Path], settings: Settings) -> None:
+    from orchestration.lib.loader import load_files
+    from orchestration.lib.warehouse import writer_lock
+
+    with writer_lock(settings, purpose="tests incremental load"):
+        load_files(paths, settings)
+
+
+def _build(settings: Settings, **options: object) -> str:
+    from orchestration.commands.build import run_build
+
+    summary = run_build(settings, **options)
+    assert summary.success, "\n".join(summary.lines())
+    assert summary.mode, "the build did not say whether it was incremental"
+    return summary.mode
+
+
+def _changed_keys(settings: Settings) -> int:
+    con = duckdb.connect(str(settings.warehouse_path), read_only=True)
+    try:
+        return con.execute("select count(*) from intermediate.int_changed_match_keys_listed").fetchone()[0]
+    finally:
+        con.close()
+
+
+@pytest.fixture(scope="module")
+def incremental_run(tmp_path_factory: pytest.TempPathFactory) -> Iterator[IncrementalRun]:
+    from orchestration.demo import generate
+
+    root = tmp_path_factory.mktemp("incremental")
+    demo = root / "demo"
+    generate(demo, claims=1500, seed=11, months=3)
+    shutil.rmtree(demo / "bad", ignore_errors=True)  # the loader's own tests
+    dated: dict[str, list[Path]] = {}
+    for path in demo.glob("x12/*/*"):
+        if match := _DATED.search(path.name):
+            dated.setdefault(match.group(1), []).append(path)
+    held: list[Path] = []
+    for day in sorted(dated)[-HELD_DAYS:]:
+        folder = root / "held" / day
+        folder.mkdir(parents=True)
+        for path in dated[day]:
+            shutil.move(path, folder / path.name)
+        held.append(folder)
+    assert any("835" in p.name for folder in held for p in folder.iterdir()), "no 835 in the held days"
+
+    with pytest.MonkeyPatch.context() as patch:
+        patch.setenv("RCM_HOME", str(root / "home"))
+        patch.setenv("RCM_LOG_LEVEL", "WARNING")
+        patch.setenv("RCM_LOCK_TIMEOUT", "600")
+        settings = get_settings()
+        settings.ensure_dirs()
+        _load([demo / "x12", demo / "csv"], settings)
+        modes = [_build(settings)]
+        changed = []
+        for folder in held:
+            _load([folder], settings)
+            modes.append(_build(settings))
+            changed.append(_changed_keys(settings))
+        # Replaced versions of three extracts (same names, every other row dropped): their dropped
+        # rows' match keys must lose those rows.
+        replaced = root / "replaced"
+        replaced.mkdir()
+        for prefix in ("patient_payments_", "adjustments_", "claim_activities_"):
+            source = sorted((demo / "csv").glob(f"{prefix}*.csv"))[-1]
+            lines = source.read_text(encoding="utf-8").splitlines(keepends=True)
+            (replaced / source.name).write_text(lines[0] + "".join(lines[1::2]), encoding="utf-8")
+        _load([replaced], settings)
+        modes.append(_build(settings))
+        changed.append(_changed_keys(settings))
+        incremental = _fingerprints(settings.warehouse_path)
+        modes.append(_build(settings, full_refresh=True))
+        full = _fingerprints(settings.warehouse_path)
+        yield IncrementalRun(settings, modes, incremental, full, changed)
+
+
+def test_builds_after_the_first_are_incremental(incremental_run: IncrementalRun) -> None:
+    modes = incremental_run.modes
+    assert modes[0].startswith("full refresh: no recorded build"), modes
+    assert all(mode.startswith("incremental") for mode in modes[1:-1]), modes
+    assert modes[-1].startswith("full refresh: full refresh asked for"), modes
+    # each increment recomputed some encounter groups, and far from all of them
+    claims = incremental_run.full["marts.fct_claims"][0]
+    assert all(0 < keys < claims / 2 for keys in incremental_run.changed_keys), incremental_run.changed_keys
+
+
+def test_incremental_builds_equal_a_full_refresh(incremental_run: IncrementalRun) -> None:
+    full, incremental = incremental_run.full, incremental_run.incremental
+    assert "marts.fct_claim_events" in full and "intermediate.int_remits_matched" in full
+    differing = {
+        name: (incremental.get(name), full[name]) for name in full if incremental.get(name) != full[name]
+    }
+    assert not differing, f"incremental (count, hash) != full refresh: {differing}"
+    assert set(incremental) == set(full)
+
+
+# --- when a build may be incremental (build_state.plan_build), on an in-memory warehouse ---------
+
+
+@pytest.fixture
+def con() -> Iterator[duckdb.DuckDBPyConnection]:
+    connection = duckdb.connect()
+    connection.execute("create schema staging")
+    connection.execute(
+        "create view staging.stg_raw__load_ledger as "
+        "select * from (values ('a', true), ('b', true), ('c', false)) as t(file_id, is_current_version)"
+    )
+    yield connection
+    connection.close()
+
+
+def _plan(con: duckdb.DuckDBPyConnection, **options: object) -> build_state.BuildPlan:
+    defaults: dict[str, object] = {"as_of_date": None, "subset": False, "checksum": "v1"}
+    return build_state.plan_build(con, **{**defaults, **options})
+
+
+def test_plan_is_full_until_a_build_is_recorded(con: duckdb.DuckDBPyConnection) -> None:
+    plan = _plan(con)
+    assert plan.full_refresh and plan.record and "no recorded build" in plan.reason
+    assert build_state.record_build(con, plan.checksum) == 2  # the current versions only
+    assert con.execute("select file_id from build_state.built_files order by 1").fetchall() == [
+        ("a",),
+        ("b",),
+    ]
+    plan = _plan(con)
+    assert not plan.full_refresh and plan.mode == "incremental"
+
+
+def test_plan_is_full_when_the_project_changed(con: duckdb.DuckDBPyConnection) -> None:
+    build_state.record_build(con, "v1")
+    plan = _plan(con, checksum="v2")
+    assert plan.full_refresh and plan.record and "changed" in plan.reason
+
+
+@pytest.mark.parametrize("options", [{"as_of_date": "2026-01-31"}, {"subset": True}])
+def test_pinned_or_subset_runs_are_full_and_forget_the_record(
+    con: duckdb.DuckDBPyConnection, options: dict[str, object]
+) -> None:
+    build_state.record_build(con, "v1")
+    plan = _plan(con, **options)
+    assert plan.full_refresh and not plan.record
+    # the build after it starts from scratch: its tables were cut at another date, or partly rebuilt
+    after = _plan(con)
+    assert after.full_refresh and "no recorded build" in after.reason
+
+
+def test_project_checksum_follows_the_project_files(tmp_path: Path) -> None:
+    project = tmp_path / "project"
+    (project / "models").mkdir(parents=True)
+    (project / "dbt_project.yml").write_text("name: x\n")
+    model = project / "models" / "m.sql"
+    model.write_text("select 1\n")
+    seeds = tmp_path / "seeds"
+    seeds.mkdir()
+    (seeds / "s.csv").write_text("a\n1\n")
+    first = build_state.project_checksum(project, seeds)
+    assert build_state.project_checksum(project, seeds) == first
+    model.write_text("select 2\n")
+    assert build_state.project_checksum(project, seeds) != first
+    model.write_text("select 1\n")
+    (seeds / "s.csv").write_text("a\n2\n")
+    assert build_state.project_checksum(project, seeds) != first

@@ -56,3 +56,15 @@
     insert into {{ arg_dict['target_relation'] }} ({{ columns }})
     select {{ columns }} from {{ arg_dict['temp_relation'] }}
 {%- endmacro %}
+
+
+{#- on-run-end (dbt_project.yml): a run with a pinned as-of date cut its tables at that date, so
+    the next `rcm build` must not start from the recorded build: forget it. `rcm build --as-of`
+    does the same itself (orchestration/lib/build_state.py); this covers dbt run by hand. -#}
+{% macro rcm_forget_build_if_pinned() -%}
+    {%- if var('as_of_date', none) is not none -%}
+        delete from build_state.builds; delete from build_state.built_files
+    {%- else -%}
+        select 1
+    {%- endif -%}
+{%- endmacro %}

@@ -7,11 +7,13 @@ Two tables in the warehouse's ``build_state`` schema, written only here, under t
 - ``builds``: one row for that build: when, and the checksum of the dbt project it ran.
 
 A build is incremental only when a recorded build exists, its project checksum equals today's
-(models, macros, seeds and ``dbt_project.yml``: changed code or seed mappings change every row),
-and the run is neither pinned to an as-of date nor a subset of the dbt assets. Otherwise it is a
-full refresh, and a pinned or subset run also clears the record, so the build after it is full too
-(its tables were cut at another date, or only some of them were rebuilt). Only a successful,
-unpinned, whole build records what it read.
+(models, macros, tests, seeds and ``dbt_project.yml``: changed code or seed mappings change every
+row), and the as-of date is not pinned. A pinned run is a full refresh and clears the record (its
+tables are cut at another date), so the build after it is a full refresh too; dbt run directly
+with a pinned date clears it as well (``on-run-end`` in dbt_project.yml). Only a successful,
+unpinned, whole build records what it read: a failed build or a subset of the dbt assets leaves
+the record as it was, so the next whole build recomputes every file and key changed since, in
+every model, including those a subset skipped (replacing a key's rows is idempotent).
 """
 
 from __future__ import annotations
@@ -103,17 +105,20 @@ def _plan(
 ) -> BuildPlan:
     ensure_build_state(con)
     recorded = con.execute("select project_checksum from build_state.builds").fetchall()
-    if as_of_date or subset:
+    if as_of_date:
         forget(con)
-        reason = f"as-of date pinned to {as_of_date}" if as_of_date else "a subset of the dbt assets"
-        return BuildPlan(True, reason, record=False, checksum=checksum)
+        return BuildPlan(True, f"as-of date pinned to {as_of_date}", record=False, checksum=checksum)
+    record = not subset
+    scope = " (a subset of the dbt assets: not recorded)" if subset else ""
     if full_refresh:
-        return BuildPlan(True, "full refresh asked for", record=True, checksum=checksum)
-    if not recorded:
-        return BuildPlan(True, "no recorded build to start from", record=True, checksum=checksum)
-    if recorded[0][0] != checksum:
-        return BuildPlan(True, "the dbt project or seeds changed", record=True, checksum=checksum)
-    return BuildPlan(False, "only changed files and match keys", record=True, checksum=checksum)
+        reason, full = "full refresh asked for", True
+    elif not recorded:
+        reason, full = "no recorded build to start from", True
+    elif recorded[0][0] != checksum:
+        reason, full = "the dbt project or seeds changed", True
+    else:
+        reason, full = "only changed files and match keys", False
+    return BuildPlan(full, reason + scope, record=record, checksum=checksum)
 
 
 def forget(con: duckdb.DuckDBPyConnection) -> None:

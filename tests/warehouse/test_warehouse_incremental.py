@@ -128,7 +128,9 @@ def incremental_run(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Increm
         yield IncrementalRun(settings, modes, incremental, full, changed)
 
 
-def test_builds_after_the_first_are_incremental(incremental_run: IncrementalRun) -> None:
+def test_incremental_builds_equal_a_full_refresh(incremental_run: IncrementalRun, tmp_path: Path) -> None:
+    """One test, not several: the fixture's builds take minutes, and pytest-xdist would build it
+    once per worker that runs a test of this module."""
     modes = incremental_run.modes
     assert modes[0].startswith("full refresh: no recorded build"), modes
     assert all(mode.startswith("incremental") for mode in modes[1:-1]), modes
@@ -137,8 +139,6 @@ def test_builds_after_the_first_are_incremental(incremental_run: IncrementalRun)
     claims = incremental_run.full["marts.fct_claims"][0]
     assert all(0 < keys < claims / 2 for keys in incremental_run.changed_keys), incremental_run.changed_keys
 
-
-def test_incremental_builds_equal_a_full_refresh(incremental_run: IncrementalRun) -> None:
     full, incremental = incremental_run.full, incremental_run.incremental
     assert "marts.fct_claim_events" in full and "intermediate.int_remits_matched" in full
     differing = {
@@ -146,6 +146,23 @@ def test_incremental_builds_equal_a_full_refresh(incremental_run: IncrementalRun
     }
     assert not differing, f"incremental (count, hash) != full refresh: {differing}"
     assert set(incremental) == set(full)
+
+    # dbt run by hand with a pinned as-of date forgets the record (on-run-end), so the next
+    # `rcm build` is a full refresh
+    from warehouse_support import run_dbt
+
+    warehouse = incremental_run.settings.warehouse_path
+    completed = run_dbt(
+        ["run", "--select", "int_as_of_date_selected", "--vars", "{as_of_date: '2025-06-30'}"],
+        warehouse,
+        tmp_path / "target",
+    )
+    assert completed.returncode == 0, completed.stdout[-3000:]
+    con = duckdb.connect(str(warehouse), read_only=True)
+    try:
+        assert con.execute("select count(*) from build_state.builds").fetchone()[0] == 0
+    finally:
+        con.close()
 
 
 # --- when a build may be incremental (build_state.plan_build), on an in-memory warehouse ---------
@@ -186,16 +203,30 @@ def test_plan_is_full_when_the_project_changed(con: duckdb.DuckDBPyConnection) -
     assert plan.full_refresh and plan.record and "changed" in plan.reason
 
 
-@pytest.mark.parametrize("options", [{"as_of_date": "2026-01-31"}, {"subset": True}])
-def test_pinned_or_subset_runs_are_full_and_forget_the_record(
-    con: duckdb.DuckDBPyConnection, options: dict[str, object]
-) -> None:
+def test_a_pinned_run_is_full_and_forgets_the_record(con: duckdb.DuckDBPyConnection) -> None:
     build_state.record_build(con, "v1")
-    plan = _plan(con, **options)
-    assert plan.full_refresh and not plan.record
-    # the build after it starts from scratch: its tables were cut at another date, or partly rebuilt
+    plan = _plan(con, as_of_date="2026-01-31")
+    assert plan.full_refresh and not plan.record and "pinned" in plan.reason
+    # the build after it starts from scratch: the pinned run's tables were cut at another date
     after = _plan(con)
     assert after.full_refresh and "no recorded build" in after.reason
+
+
+def test_a_subset_run_is_incremental_but_never_recorded(con: duckdb.DuckDBPyConnection) -> None:
+    build_state.record_build(con, "v1")
+    plan = _plan(con, subset=True)
+    assert not plan.full_refresh and not plan.record and "subset" in plan.reason
+    # the record stays: the next whole build recomputes what changed since, in every model
+    assert con.execute("select count(*) from build_state.built_files").fetchone()[0] == 2
+    assert _plan(con).mode == "incremental"
+    assert _plan(con, subset=True, checksum="v2").full_refresh
+
+
+def test_the_plan_is_noted_for_the_summary(con: duckdb.DuckDBPyConnection) -> None:
+    _plan(con)
+    assert con.execute("select mode, reason from build_state.last_plan").fetchall() == [
+        ("full refresh", "no recorded build to start from")
+    ]
 
 
 def test_project_checksum_follows_the_project_files(tmp_path: Path) -> None:

@@ -240,6 +240,7 @@ def run_build(
 
 
 def run(args: argparse.Namespace) -> int:
+    full_refresh = getattr(args, "full_refresh", False)
     if args.as_of:
         dt.date.fromisoformat(args.as_of)  # fail fast on a bad date
     if getattr(args, "quiet", False):
@@ -251,10 +252,10 @@ def run(args: argparse.Namespace) -> int:
         log_dir.mkdir(parents=True, exist_ok=True)
         log_path = log_dir / f"build_{dt.datetime.now(dt.UTC):%Y%m%dT%H%M%SZ}.log"
         with log_path.open("w", encoding="utf-8") as log, contextlib.redirect_stdout(log):
-            summary = run_build(as_of=args.as_of, reparse=args.reparse, full_refresh=args.full_refresh)
+            summary = run_build(as_of=args.as_of, reparse=args.reparse, full_refresh=full_refresh)
         print(f"dbt output: {log_path}")
     else:
-        summary = run_build(as_of=args.as_of, reparse=args.reparse, full_refresh=args.full_refresh)
+        summary = run_build(as_of=args.as_of, reparse=args.reparse, full_refresh=full_refresh)
     for line in summary.lines():
         print(line)
     return 0 if summary.success else 1

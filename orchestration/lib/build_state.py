@@ -56,6 +56,9 @@ def ensure_build_state(con: duckdb.DuckDBPyConnection) -> None:
         f"create table if not exists {SCHEMA}.builds "
         "(project_checksum varchar not null, recorded_at timestamptz not null, file_count bigint not null)"
     )
+    # is_current false: a loaded file already replaced by a newer version when the build was
+    # recorded (its rows were gone then). Added after the first warehouses were recorded.
+    con.execute(f"alter table {SCHEMA}.built_files add column if not exists is_current boolean default true")
     con.execute(
         f"create table if not exists {SCHEMA}.last_plan "
         "(planned_at timestamptz not null, mode varchar not null, reason varchar not null)"
@@ -118,6 +121,10 @@ def _plan(
         reason, full = "the dbt project or seeds changed", True
     else:
         reason, full = "only changed files and match keys", False
+    if full:
+        # Until it succeeds, its tables are neither the record's nor its own: a failed or partial full
+        # refresh (or one of other code, reverted afterwards) must not be built on incrementally.
+        forget(con)
     return BuildPlan(full, reason + scope, record=record, checksum=checksum)
 
 
@@ -137,9 +144,10 @@ def record_build(con: duckdb.DuckDBPyConnection, checksum: str) -> int:
     try:
         con.execute("delete from build_state.built_files")
         con.execute(
-            "insert into build_state.built_files select file_id from staging.stg_raw__load_ledger where is_current_version"
+            "insert into build_state.built_files (file_id, is_current) "
+            "select file_id, is_current_version from staging.stg_raw__load_ledger where is_loaded"
         )
-        count = con.execute("select count(*) from build_state.built_files").fetchone()[0]
+        count = con.execute("select count(*) from build_state.built_files where is_current").fetchone()[0]
         con.execute("delete from build_state.builds")
         con.execute("insert into build_state.builds values (?, now(), ?)", [checksum, count])
         con.execute("commit")

@@ -147,11 +147,11 @@ def test_incremental_builds_equal_a_full_refresh(incremental_run: IncrementalRun
     assert not differing, f"incremental (count, hash) != full refresh: {differing}"
     assert set(incremental) == set(full)
 
+    warehouse = incremental_run.settings.warehouse_path
     # dbt run by hand with a pinned as-of date forgets the record (on-run-end), so the next
     # `rcm build` is a full refresh
     from warehouse_support import run_dbt
 
-    warehouse = incremental_run.settings.warehouse_path
     completed = run_dbt(
         ["run", "--select", "int_as_of_date_selected", "--vars", "{as_of_date: '2025-06-30'}"],
         warehouse,
@@ -174,7 +174,12 @@ def con() -> Iterator[duckdb.DuckDBPyConnection]:
     connection.execute("create schema staging")
     connection.execute(
         "create view staging.stg_raw__load_ledger as "
-        "select * from (values ('a', true), ('b', true), ('c', false)) as t(file_id, is_current_version)"
+        "select * from (values ('a', true, true), ('b', true, true), ('c', false, true), ('d', false, false)) "
+        "as t(file_id, is_current_version, is_loaded)"
+    )
+    connection.execute("create schema intermediate")
+    connection.execute(
+        "create table intermediate.int_as_of_date_selected as select date '2026-01-31' as as_of_date"
     )
     yield connection
     connection.close()
@@ -189,9 +194,11 @@ def test_plan_is_full_until_a_build_is_recorded(con: duckdb.DuckDBPyConnection) 
     plan = _plan(con)
     assert plan.full_refresh and plan.record and "no recorded build" in plan.reason
     assert build_state.record_build(con, plan.checksum) == 2  # the current versions only
-    assert con.execute("select file_id from build_state.built_files order by 1").fetchall() == [
-        ("a",),
-        ("b",),
+    # every loaded file, with whether it was current: a replaced one ('c') is not changed next time
+    assert con.execute("select file_id, is_current from build_state.built_files order by 1").fetchall() == [
+        ("a", True),
+        ("b", True),
+        ("c", False),
     ]
     plan = _plan(con)
     assert not plan.full_refresh and plan.mode == "incremental"
@@ -201,6 +208,9 @@ def test_plan_is_full_when_the_project_changed(con: duckdb.DuckDBPyConnection) -
     build_state.record_build(con, "v1")
     plan = _plan(con, checksum="v2")
     assert plan.full_refresh and plan.record and "changed" in plan.reason
+    # forgotten until that full refresh succeeds: should it fail and the code be reverted, the next
+    # build must not build incrementally on tables the other code half rebuilt
+    assert _plan(con, checksum="v1").full_refresh
 
 
 def test_a_pinned_run_is_full_and_forgets_the_record(con: duckdb.DuckDBPyConnection) -> None:

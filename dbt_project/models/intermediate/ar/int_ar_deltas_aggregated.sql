@@ -1,7 +1,9 @@
 -- One row per date × payer_id × responsibility × aging bucket on which the A/R of that cell
 -- changes: each balance interval (int_ar_intervals_split) adds its amount on its first day and
 -- takes it back the day after its last. Positive balances feed net A/R and the encounter count;
--- negative ones (credit balances) are kept apart (HFMA: excluded from net A/R).
+-- negative ones (credit balances) are kept apart (HFMA: excluded from net A/R). Intervals that
+-- start after the as-of date (aging boundaries still ahead) are left out; an interval that runs
+-- past it is still open.
 with
 
 intervals as (
@@ -28,7 +30,9 @@ cells as (
         'insurance' as responsibility,
         insurance_balance_amount as balance_amount
     from intervals
+    cross join as_of
     where insurance_balance_amount <> 0
+        and valid_from_date <= as_of.as_of_date
     union all
     select
         patient_control_number,
@@ -40,7 +44,9 @@ cells as (
         'patient' as responsibility,
         patient_balance_amount as balance_amount
     from intervals
+    cross join as_of
     where patient_balance_amount <> 0
+        and valid_from_date <= as_of.as_of_date
 
 ),
 

@@ -1,26 +1,35 @@
 -- One row per encounter × interval of days over which its balances, its responsible payer and
--- its aging bucket all stay the same, from its first submission to the as-of date. Intervals
--- break at every money event (dated before the first submission: counted from the first
--- submission, when A/R starts), at every change of responsible payer, and at the aging bucket
--- boundaries (days 31, 61, 91 and 121 after the first submission). This is what lets
--- mart_ar_aging_daily state the exact A/R of any day without crossing claims with days.
+-- its aging bucket all stay the same, from its first submission on. Intervals break at every
+-- money event (dated before the first submission: counted from the first submission, when A/R
+-- starts), at every change of responsible payer, and at the aging bucket boundaries (days 31, 61,
+-- 91 and 121 after the first submission, also those still ahead). The last interval is open
+-- (valid_to_date 9999-12-31): nothing here depends on the as-of date beyond cutting later events,
+-- so a day that leaves an encounter unchanged leaves its rows unchanged (incremental, ADR 0007);
+-- int_ar_deltas_aggregated cuts at the as-of date. This is what lets mart_ar_aging_daily state the
+-- exact A/R of any day without crossing claims with days.
+{{ config(materialized='incremental', incremental_strategy='rcm_replace', rcm_replace_by='match_key',
+    rcm_replace_column='substring(patient_control_number, 1, 20)') }}
+-- depends_on: {{ ref('int_changed_match_keys_listed') }}
 with
 
 encounters as (
 
     select * from {{ ref('int_encounters_aggregated') }}
+    where {{ rcm_changed_only('match_key', 'pcn_match_key') }}
 
 ),
 
 money_events as (
 
     select * from {{ ref('int_money_events_unioned') }}
+    where {{ rcm_changed_only('match_key', 'substring(patient_control_number, 1, 20)') }}
 
 ),
 
 responsibility_changes as (
 
     select * from {{ ref('int_responsibility_changes_sequenced') }}
+    where {{ rcm_changed_only('match_key', 'substring(patient_control_number, 1, 20)') }}
 
 ),
 
@@ -94,8 +103,6 @@ boundary_points as (
         cast(null as integer) as chain_position
     from live_encounters
     cross join boundary_offsets
-    where {{ rcm_add_days('live_encounters.first_submission_date', 'boundary_offsets.day_offset') }}
-        <= live_encounters.as_of_date
 
 ),
 
@@ -127,7 +134,7 @@ running as (
             {{ rcm_add_days(
                 'lead(points.point_date) over (partition by points.patient_control_number order by points.point_date)',
                 -1) }},
-            live_encounters.as_of_date
+            cast('9999-12-31' as date)
         ) as valid_to_date,
         live_encounters.first_submission_date,
         sum(points.insurance_delta_amount) over (

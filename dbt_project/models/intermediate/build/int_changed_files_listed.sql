@@ -1,6 +1,8 @@
--- One row per file whose rows changed since the last recorded build (build_state.built_files):
--- a file that is now a current version and was not then (is_current), or one that was and no
--- longer is (a replaced file version). With no recorded build, every current file.
+-- One row per loaded file whose rows may have changed since the last recorded build
+-- (build_state.built_files): a current version the record did not have as current (is_current),
+-- or a replaced version the record did not have as replaced, whose rows must go. The second also
+-- catches a version loaded and replaced between two recorded builds: a failed or subset build
+-- in between may have written its rows. With no recorded build, every loaded file.
 -- The incremental models read and replace only these files' rows, or their match keys'
 -- (int_changed_match_keys_listed); docs/adr/0007-incremental-daily-build.md.
 with
@@ -17,28 +19,17 @@ built_files as (
 
 ),
 
-current_files as (
-
-    select file_id from ledger
-    where is_current_version
-
-),
-
 final as (
 
     select
         file_id,
-        true as is_current
-    from current_files
-    where file_id not in (select file_id from built_files)
-
-    union all
-
-    select
-        file_id,
-        false as is_current
-    from built_files
-    where file_id not in (select file_id from current_files)
+        is_current_version as is_current
+    from ledger
+    where is_loaded
+        and file_id not in (
+            select file_id from built_files
+            where is_current = ledger.is_current_version
+        )
 
 )
 

@@ -80,8 +80,9 @@ by_control_number as (
         remit_lines.line_position,
         arg_min(
             claim_lines.submission_line_id,
-            [case when claim_lines.claim_id = remit_lines.claim_id then 0 else 1 end,
-                -claim_lines.submission_order]
+            -- the line id last: two candidates equal on the rest must not be picked by row order
+            {'rank': [case when claim_lines.claim_id = remit_lines.claim_id then 0 else 1 end,
+                -claim_lines.submission_order], 'id': claim_lines.submission_line_id}
         ) as submission_line_id
     from remit_lines
     inner join claim_lines
@@ -111,8 +112,8 @@ by_content as (
         unplaced_lines.line_position,
         arg_min(
             claim_lines.submission_line_id,
-            [case when claim_lines.claim_id = unplaced_lines.claim_id then 0 else 1 end,
-                -claim_lines.submission_order, claim_lines.line_number]
+            {'rank': [case when claim_lines.claim_id = unplaced_lines.claim_id then 0 else 1 end,
+                -claim_lines.submission_order, claim_lines.line_number], 'id': claim_lines.submission_line_id}
         ) as submission_line_id
     from unplaced_lines
     inner join claim_lines

@@ -2,15 +2,18 @@
 
 Two tables in the warehouse's ``build_state`` schema, written only here, under the writer lock:
 
-- ``built_files``: the current file versions (``stg_raw__load_ledger.is_current_version``) the last
-  recorded build read. dbt's ``int_changed_files_listed`` compares the ledger with it;
-- ``builds``: one row for that build: when, and the checksum of the dbt project it ran.
+- ``built_files``: every loaded file when the last build was recorded, with whether it was then
+  the current version of its name (``stg_raw__load_ledger.is_current_version``). dbt's
+  ``int_changed_files_listed`` compares the ledger with it;
+- ``builds``: one row for that build: when, and the checksum of the dbt project it ran;
+- ``last_plan``: what the latest run decided and why (for `rcm build`'s summary).
 
 A build is incremental only when a recorded build exists, its project checksum equals today's
 (models, macros, tests, seeds and ``dbt_project.yml``: changed code or seed mappings change every
-row), and the as-of date is not pinned. A pinned run is a full refresh and clears the record (its
-tables are cut at another date), so the build after it is a full refresh too; dbt run directly
-with a pinned date clears it as well (``on-run-end`` in dbt_project.yml). Only a successful,
+row), and the as-of date is not pinned. Every full refresh clears the record before it runs
+(until it succeeds its tables are nobody's), and a pinned run is a full refresh recorded by no one
+(its tables are cut at another date), so the build after it is a full refresh too; dbt run
+directly with a pinned date clears it as well (``on-run-end`` in dbt_project.yml). Only a successful,
 unpinned, whole build records what it read: a failed build or a subset of the dbt assets leaves
 the record as it was, so the next whole build recomputes every file and key changed since, in
 every model, including those a subset skipped (replacing a key's rows is idempotent).
@@ -138,7 +141,8 @@ def forget(con: duckdb.DuckDBPyConnection) -> None:
 
 
 def record_build(con: duckdb.DuckDBPyConnection, checksum: str) -> int:
-    """Record the current file versions this build read (call after it succeeded); returns their count."""
+    """Record every loaded file and whether it is current (call after the build succeeded); returns
+    the number of current ones."""
     ensure_build_state(con)
     con.execute("begin transaction")
     try:

@@ -140,7 +140,7 @@ def _ingest_rows(stdout: str) -> int:
     return total
 
 
-def _hold_back_last_day(demo: Path, held: Path) -> str | None:
+def hold_back_last_day(demo: Path, held: Path) -> str | None:
     """Move the X12 files of the last dated day aside, to be loaded later as the daily increment."""
     dated = [(m.group(1), p) for p in demo.glob("x12/*/*") if (m := _DATED.search(p.name))]
     if not dated:
@@ -203,7 +203,7 @@ def bench_size(
         _stage("generate", generated, _folder_bytes(data), claims, stages)
     if data != demo:
         shutil.copytree(data, demo, copy_function=os.link)  # hard links: instant, no extra bytes
-    last_day = None if skip_increment else _hold_back_last_day(demo, held)
+    last_day = None if skip_increment else hold_back_last_day(demo, held)
 
     for name, folder in (
         ("parse+load 835", demo / "x12" / "835"),

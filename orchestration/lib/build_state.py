@@ -54,14 +54,15 @@ class BuildPlan:
 def ensure_build_state(con: duckdb.DuckDBPyConnection) -> None:
     """Create the bookkeeping schema and tables if missing (idempotent)."""
     con.execute(f"create schema if not exists {SCHEMA}")
-    con.execute(f"create table if not exists {SCHEMA}.built_files (file_id varchar primary key)")
+    # is_current false: a loaded file already replaced by a newer version when the build was
+    # recorded (its rows were gone then).
+    con.execute(
+        f"create table if not exists {SCHEMA}.built_files (file_id varchar primary key, is_current boolean not null)"
+    )
     con.execute(
         f"create table if not exists {SCHEMA}.builds "
         "(project_checksum varchar not null, recorded_at timestamptz not null, file_count bigint not null)"
     )
-    # is_current false: a loaded file already replaced by a newer version when the build was
-    # recorded (its rows were gone then). Added after the first warehouses were recorded.
-    con.execute(f"alter table {SCHEMA}.built_files add column if not exists is_current boolean default true")
     con.execute(
         f"create table if not exists {SCHEMA}.last_plan "
         "(planned_at timestamptz not null, mode varchar not null, reason varchar not null)"
@@ -111,12 +112,11 @@ def _plan(
 ) -> BuildPlan:
     ensure_build_state(con)
     recorded = con.execute("select project_checksum from build_state.builds").fetchall()
-    if as_of_date:
-        forget(con)
-        return BuildPlan(True, f"as-of date pinned to {as_of_date}", record=False, checksum=checksum)
-    record = not subset
+    record = not subset and not as_of_date
     scope = " (a subset of the dbt assets: not recorded)" if subset else ""
-    if full_refresh:
+    if as_of_date:  # its tables are cut at another date: recorded by no one
+        reason, full = f"as-of date pinned to {as_of_date}", True
+    elif full_refresh:
         reason, full = "full refresh asked for", True
     elif not recorded:
         reason, full = "no recorded build to start from", True
@@ -126,7 +126,8 @@ def _plan(
         reason, full = "only changed files and match keys", False
     if full:
         # Until it succeeds, its tables are neither the record's nor its own: a failed or partial full
-        # refresh (or one of other code, reverted afterwards) must not be built on incrementally.
+        # refresh (or one of other code, reverted afterwards), or a pinned one, must not be built on
+        # incrementally.
         forget(con)
     return BuildPlan(full, reason + scope, record=record, checksum=checksum)
 
@@ -163,6 +164,8 @@ def record_build(con: duckdb.DuckDBPyConnection, checksum: str) -> int:
 
 def last_plan(settings: Settings, *, since: dt.datetime) -> str | None:
     """ "incremental: why" or "full refresh: why" of the build planned after ``since``, if any."""
+    import duckdb
+
     from orchestration.lib.warehouse import open_warehouse
 
     with open_warehouse(settings, read_only=True) as con:
@@ -170,6 +173,6 @@ def last_plan(settings: Settings, *, since: dt.datetime) -> str | None:
             row = con.execute(
                 "select mode, reason from build_state.last_plan where planned_at >= ?", [since]
             ).fetchone()
-        except Exception:  # no such table: no build ever planned in this warehouse
+        except duckdb.CatalogException:  # no such table: no build ever planned in this warehouse
             return None
     return f"{row[0]}: {row[1]}" if row else None

@@ -8,7 +8,6 @@ hold the same rows, to the cent, as after the incremental builds.
 
 from __future__ import annotations
 
-import re
 import shutil
 from collections.abc import Iterator
 from dataclasses import dataclass
@@ -17,11 +16,11 @@ from pathlib import Path
 import duckdb
 import pytest
 
+from orchestration.commands.bench import hold_back_last_day
 from orchestration.lib import build_state
 from orchestration.settings import Settings, get_settings
 
 HELD_DAYS = 2
-_DATED = re.compile(r"_(\d{8})_")
 
 
 def _fingerprints(warehouse: Path) -> dict[str, tuple[int, str]]:
@@ -85,18 +84,13 @@ def incremental_run(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Increm
     demo = root / "demo"
     generate(demo, claims=1500, seed=11, months=3)
     shutil.rmtree(demo / "bad", ignore_errors=True)  # the loader's own tests
-    dated: dict[str, list[Path]] = {}
-    for path in demo.glob("x12/*/*"):
-        if match := _DATED.search(path.name):
-            dated.setdefault(match.group(1), []).append(path)
+    # The last HELD_DAYS days of X12 files, one folder each, loaded later oldest first.
     held: list[Path] = []
-    for day in sorted(dated)[-HELD_DAYS:]:
-        folder = root / "held" / day
-        folder.mkdir(parents=True)
-        for path in dated[day]:
-            shutil.move(path, folder / path.name)
-        held.append(folder)
-    assert any("835" in p.name for folder in held for p in folder.iterdir()), "no 835 in the held days"
+    for number in range(HELD_DAYS):
+        folder = root / "held" / str(number)
+        assert hold_back_last_day(demo, folder), "no dated X12 file left to hold back"
+        held.insert(0, folder)
+    assert any("835" in p.name for folder in held for p in folder.rglob("*")), "no 835 in the held days"
 
     with pytest.MonkeyPatch.context() as patch:
         patch.setenv("RCM_HOME", str(root / "home"))

@@ -140,8 +140,15 @@ class BuildSummary:
             f"  seeds loaded: {count('seed', 'success')}   models built: {count('model', 'success')}"
             f" (errors: {count('model', 'error')}, skipped: {count('model', 'skipped')})",
             f"  data tests passed: {count('test', 'pass')}   failed: {count('test', 'fail', 'error')}"
-            f"   warned: {count('test', 'warn')}",
-            f"  unit tests passed: {count('unit_test', 'pass')}   failed: {count('unit_test', 'fail', 'error')}",
+            f"   warned: {count('test', 'warn')}"
+            + (
+                " (on incremental models: changed rows only)"
+                if (self.mode or "").startswith("incremental")
+                else ""
+            ),
+            f"  unit tests passed: {count('unit_test', 'pass')}   failed: {count('unit_test', 'fail', 'error')}"
+            if self.counts.get("unit_test") or not (self.mode or "").startswith("incremental")
+            else "  unit tests: not run (incremental: the code is that of the last recorded build)",
         ]
         for name in self.failures[:20]:
             out.append(f"  FAILED: {name}")

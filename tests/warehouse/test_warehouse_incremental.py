@@ -65,6 +65,13 @@ def _build(settings: Settings, **options: object) -> str:
     summary = run_build(settings, **options)
     assert summary.success, "\n".join(summary.lines())
     assert summary.mode, "the build did not say whether it was incremental"
+    # dbt unit tests run on a full refresh only: an incremental build runs the recorded build's code
+    unit_tests = summary.counts.get("unit_test", {})
+    if summary.mode.startswith("incremental"):
+        assert not unit_tests, unit_tests
+        assert "unit tests: not run" in "\n".join(summary.lines())
+    else:
+        assert unit_tests.get("pass", 0) > 0 and set(unit_tests) == {"pass"}, unit_tests
     return summary.mode
 
 
@@ -175,6 +182,49 @@ def test_incremental_builds_equal_a_full_refresh(incremental_run: IncrementalRun
         assert con.execute("select count(*) from build_state.builds").fetchone()[0] == 0
     finally:
         con.close()
+
+    _check_that_incremental_runs_test_only_the_changed_rows(warehouse, tmp_path)
+
+
+def _check_that_incremental_runs_test_only_the_changed_rows(warehouse: Path, tmp_path: Path) -> None:
+    """With RCM_TEST_SCOPE=changed (what `rcm build` sets on an incremental run) a data test of an
+    incremental model reads the changed match keys only; without it (dbt by hand) every row.
+    Spoils the warehouse: the last check on it."""
+    from warehouse_support import run_dbt
+
+    key = "coalesce(substring(patient_control_number, 1, 20), '')"
+    con = duckdb.connect(str(warehouse))
+    try:
+        changed, other = (
+            row[0]
+            for row in con.execute(
+                f"select distinct {key} as k from marts.fct_claim_events where k <> '' order by k limit 2"
+            ).fetchall()
+        )
+        con.execute("delete from intermediate.int_changed_match_keys_listed")
+        con.execute("insert into intermediate.int_changed_match_keys_listed values (?)", [changed])
+        con.execute(f"update marts.fct_claim_events set event_type = 'bogus' where {key} = ?", [other])
+    finally:
+        con.close()
+    select = ["test", "--select", "fct_claim_events,test_name:accepted_values"]
+    test_name = "accepted_values_fct_claim_events_event_type"
+
+    with pytest.MonkeyPatch.context() as patch:
+        patch.setenv("RCM_TEST_SCOPE", "changed")
+        scoped = run_dbt(select, warehouse, tmp_path / "target")
+    assert scoped.returncode == 0 and test_name in scoped.stdout, scoped.stdout[-3000:]
+    whole = run_dbt(select, warehouse, tmp_path / "target")
+    assert whole.returncode != 0 and f"FAIL 1 {test_name}" in whole.stdout, whole.stdout[-3000:]
+
+    con = duckdb.connect(str(warehouse))
+    try:
+        con.execute(f"update marts.fct_claim_events set event_type = 'bogus' where {key} = ?", [changed])
+    finally:
+        con.close()
+    with pytest.MonkeyPatch.context() as patch:
+        patch.setenv("RCM_TEST_SCOPE", "changed")
+        scoped = run_dbt(select, warehouse, tmp_path / "target")
+    assert scoped.returncode != 0 and f"FAIL 1 {test_name}" in scoped.stdout, scoped.stdout[-3000:]
 
 
 # --- when a build may be incremental (build_state.plan_build), on an in-memory warehouse ---------

@@ -1,0 +1,78 @@
+{#-
+    Data tests on an incremental run check only what that run rebuilt (docs/adr/0007-incremental-daily-build.md).
+
+    dbt hands every generic test its model as `get_where_subquery(ref(...))`; this project's
+    version adds, on an incremental run, a filter to the rows of the changed files or match keys
+    when the tested model is one of the incremental models. Their other rows are the ones the last
+    recorded build wrote and tested, untouched since: `rcm_replace` deletes and rewrites whole files
+    or keys, and a build is recorded only when every test passed. Every test on these models is about
+    rows of one file or one key:
+      - not_null, accepted_values, expression_is_true: one row at a time;
+      - unique and unique_combination_of_columns: each id names one source row, so one file or key
+        (a claim id, a remit id, a PCN with a date);
+      - relationships: the child rows are filtered, the parent (`to`) never is.
+    Models built in full every run (fct_claims, the marts, staging views) are tested in full, and
+    so is everything on a full refresh or with a pinned as-of date, the runs where rcm_incremental()
+    is false. Singular tests (tests/) do not go through here and always read whole tables.
+
+    Only `rcm build` asks for this, by setting RCM_TEST_SCOPE=changed for an incremental plan
+    (orchestration/defs/dbt_assets.py): dbt run by hand tests every row, and so does `dbt test`
+    alone, which rebuilds no change list. env_var() is read only at execution, so dbt's partial
+    parsing does not track it.
+
+    A `where:` config, dbt's own filter, still applies, and together with this one.
+-#}
+{% macro get_where_subquery(relation) -%}
+    {%- set predicates = [] -%}
+    {%- set where = config.get('where', '') -%}
+    {%- if where -%}
+        {%- do predicates.append(where) -%}
+    {%- endif -%}
+    {%- set scope = rcm_test_scope(relation) -%}
+    {%- if scope -%}
+        {%- do predicates.append(scope) -%}
+    {%- endif -%}
+    {%- if predicates -%}
+        {%- set filtered -%}
+            (select * from {{ relation }} where ({{ predicates | join(') and (') }})) dbt_subquery
+        {%- endset -%}
+        {%- do return(filtered) -%}
+    {%- else -%}
+        {%- do return(relation) -%}
+    {%- endif -%}
+{%- endmacro %}
+
+
+{#- The predicate that limits a test of `relation` to what this run rebuilt, or '' for the whole table:
+    '' unless `rcm build` runs incrementally (RCM_TEST_SCOPE=changed, no --full-refresh, no pinned
+    as-of date) and `relation` is an incremental model with strategy rcm_replace. -#}
+{% macro rcm_test_scope(relation) -%}
+    {%- if not execute or env_var('RCM_TEST_SCOPE', 'all') != 'changed'
+            or flags.FULL_REFRESH or var('as_of_date', none) is not none -%}
+        {{ return('') }}
+    {%- endif -%}
+    {%- set found = namespace(model=none, files=none, keys=none) -%}
+    {%- for node in graph.nodes.values() if node.resource_type == 'model' -%}
+        {%- if node.name == 'int_changed_files_listed' -%}
+            {%- set found.files = node.relation_name -%}
+        {%- elif node.name == 'int_changed_match_keys_listed' -%}
+            {%- set found.keys = node.relation_name -%}
+        {%- elif node.alias | lower == relation.identifier | lower
+                and node.schema | lower == relation.schema | lower -%}
+            {%- set found.model = node -%}
+        {%- endif -%}
+    {%- endfor -%}
+    {%- if found.model is none
+            or found.model.config.materialized != 'incremental'
+            or found.model.config.get('incremental_strategy') != 'rcm_replace' -%}
+        {{ return('') }}
+    {%- endif -%}
+    {%- set kind = found.model.config.get('rcm_replace_by') -%}
+    {%- set column = found.model.config.get('rcm_replace_column') -%}
+    {%- if kind == 'file' -%}
+        {{ return(column ~ ' in (select file_id from ' ~ found.files ~ ')') }}
+    {%- elif kind == 'match_key' -%}
+        {{ return('coalesce(' ~ column ~ ", '') in (select match_key from " ~ found.keys ~ ')') }}
+    {%- endif -%}
+    {{ exceptions.raise_compiler_error("rcm_test_scope: " ~ found.model.name ~ " has no rcm_replace_by 'file' or 'match_key'") }}
+{%- endmacro %}

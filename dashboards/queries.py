@@ -36,6 +36,7 @@ import pandas as pd
 import pyarrow as pa
 
 from dashboards.filters import GlobalFilters
+from orchestration.lib.publish import table_relation
 from orchestration.settings import get_settings
 
 SNAPSHOT_TABLES = frozenset(
@@ -134,8 +135,9 @@ class Snapshot:
             if not path.exists():
                 raise SnapshotMissing(f"snapshot {self.directory.name} has no {table}.parquet")
             # The relation API takes the path as a value (no file name is pasted into SQL), and
-            # register() keeps the name local to this cursor.
-            self.con.register(table, self.con.read_parquet(str(path)))
+            # register() keeps the name local to this cursor. A table published with a delta is
+            # its base file and the delta put together (ADR 0008).
+            self.con.register(table, table_relation(self.con, self.directory, table))
             self._views.add(table)
 
     def frame(self, sql: str, params: Sequence[Any] = (), tables: Iterable[str] = ()) -> pd.DataFrame:

@@ -58,10 +58,18 @@
 {%- endmacro %}
 
 
-{#- on-run-end (dbt_project.yml): a run with a pinned as-of date cut its tables at that date, so
-    the next `rcm build` must not start from the recorded build: forget it. `rcm build --as-of`
-    does the same itself (orchestration/lib/build_state.py); this covers dbt run by hand. -#}
-{% macro rcm_forget_build_if_pinned() -%}
+{#- on-run-end (dbt_project.yml), after every dbt run or build:
+    - the tables may now differ from the last published snapshot in any match key, so the next
+      publish writes them whole (build_state.publish_state.dirty; `rcm build` clears it again once
+      its run succeeded and it has noted the keys it rebuilt: orchestration/lib/build_state.py);
+    - a run with a pinned as-of date cut its tables at that date, so the next `rcm build` must not
+      start from the recorded build: forget it. `rcm build --as-of` does the same itself; this
+      covers dbt run by hand.
+    The build_state tables exist in every warehouse an rcm command has opened (open_warehouse), as
+    int_changed_files_listed needs anyway. No adapter.get_relation() check here: it opens a
+    transaction that dbt rolls back after the hook, update included. -#}
+{% macro rcm_on_run_end() -%}
+    update build_state.publish_state set dirty = true;
     {%- if var('as_of_date', none) is not none -%}
         delete from build_state.builds; delete from build_state.built_files
     {%- else -%}

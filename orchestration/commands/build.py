@@ -129,6 +129,7 @@ class BuildSummary:
     failed_steps: list[str] = field(default_factory=list)
     publish_seconds: float | None = None
     mode: str | None = None  # incremental or full refresh (ADR 0007), and why
+    deltas: dict[str, str] = field(default_factory=dict)  # table -> how it was published (ADR 0008)
 
     def lines(self) -> list[str]:
         def count(kind: str, *statuses: str) -> int:
@@ -164,6 +165,8 @@ class BuildSummary:
             for table in KEY_MARTS:
                 if table in self.rows:
                     out.append(f"    {table}: {self.rows[table]:,} rows")
+            for table, how in self.deltas.items():
+                out.append(f"    {table}: {how}")
         else:
             out.append("  snapshot: not published (the last good snapshot stays current)")
         return out
@@ -212,6 +215,9 @@ def summarize(result: ExecuteInProcessResult, seconds: float, run_results: Path)
         rows = metadata.get("rows")
         if isinstance(rows, dict):
             summary.rows = {str(k): int(v) for k, v in rows.items()}
+        deltas = metadata.get("deltas")
+        if isinstance(deltas, dict):
+            summary.deltas = {str(k): str(v) for k, v in deltas.items()}
     return summary
 
 

@@ -124,9 +124,10 @@ def rcm_dbt_assets(
     """dbt build on the warehouse file under the writer lock; a failing error-severity test fails the step.
 
     Incremental when the last recorded build allows it, else a full refresh (build_state.plan_build);
-    a successful whole build records the file versions it read.
+    a successful run notes the match keys it rebuilt for the next publish, and a successful whole
+    build records the file versions it read.
     """
-    from orchestration.lib.build_state import plan_build, record_build
+    from orchestration.lib.build_state import note_changes, plan_build, record_build
     from orchestration.lib.warehouse import open_warehouse, writer_lock
     from orchestration.settings import get_settings
 
@@ -151,10 +152,12 @@ def rcm_dbt_assets(
                 target_path=BUILD_TARGET_DIR,
             )
             yield from invocation.stream()
-        if plan.record:  # reached only when dbt succeeded (stream() raises on a failed build)
-            with open_warehouse(settings) as con:
+        # reached only when dbt succeeded (stream() raises on a failed build)
+        with open_warehouse(settings) as con:
+            note_changes(con, full_refresh=plan.full_refresh)
+            if plan.record:
                 files = record_build(con, plan.checksum)
-            context.log.info(f"recorded the {files:,} file versions this build read")
+                context.log.info(f"recorded the {files:,} file versions this build read")
 
 
 class RcmDbtCliResource(DbtCliResource):

@@ -26,7 +26,9 @@ MART_ASSET_KEYS: list[dg.AssetKey] = [
     description="Immutable Parquet snapshot of the marts; snapshots/CURRENT names the live one.",
 )
 def publish_snapshot(context: dg.AssetExecutionContext) -> dg.MaterializeResult:
-    """Copy every mart to snapshots/<id>/ and switch CURRENT to it, holding the writer lock."""
+    """Copy every mart to snapshots/<id>/ and switch CURRENT to it, holding the writer lock; a table
+    whose rows changed in a few match keys since the current snapshot reuses its file (ADR 0008)."""
+    from orchestration.lib.build_state import changed_since_publish, mark_published
     from orchestration.lib.publish import publish_snapshot as publish
     from orchestration.lib.warehouse import open_warehouse, writer_lock
     from orchestration.settings import get_settings
@@ -34,12 +36,15 @@ def publish_snapshot(context: dg.AssetExecutionContext) -> dg.MaterializeResult:
     settings = get_settings()
     with (
         writer_lock(settings, purpose=f"dagster run {context.run.run_id[:8]} publish"),
-        open_warehouse(settings, read_only=True) as con,
+        open_warehouse(settings) as con,
     ):
-        result = publish(con, settings.snapshots_dir)
+        result = publish(con, settings.snapshots_dir, changed=changed_since_publish(con))
+        mark_published(con, result.snapshot_id)
     context.log.info(
         f"published snapshot {result.snapshot_id} (as of {result.as_of_date}) in {result.seconds:.1f} s"
     )
+    for table, delta in result.deltas.items():
+        context.log.info(f"{table}: {delta.describe(result.snapshot_id)}")
     return dg.MaterializeResult(
         metadata={
             "snapshot_id": result.snapshot_id,
@@ -48,5 +53,8 @@ def publish_snapshot(context: dg.AssetExecutionContext) -> dg.MaterializeResult:
             "rows": dg.MetadataValue.json(result.row_counts),
             "removed_snapshots": dg.MetadataValue.json(list(result.removed)),
             "seconds": round(result.seconds, 2),
+            "deltas": dg.MetadataValue.json(
+                {table: d.describe(result.snapshot_id) for table, d in result.deltas.items()}
+            ),
         }
     )

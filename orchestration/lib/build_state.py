@@ -6,7 +6,12 @@ Two tables in the warehouse's ``build_state`` schema, written only here, under t
   the current version of its name (``stg_raw__load_ledger.is_current_version``). dbt's
   ``int_changed_files_listed`` compares the ledger with it;
 - ``builds``: one row for that build: when, and the checksum of the dbt project it ran;
-- ``last_plan``: what the latest run decided and why (for `rcm build`'s summary).
+- ``last_plan``: what the latest run decided and why (for `rcm build`'s summary);
+- ``publish_state`` and ``unpublished_keys``: the match keys whose rows changed since the last
+  published snapshot, so that the next publish can add them to that snapshot's files instead of
+  writing every row again (ADR 0008). ``publish_state`` holds the snapshot they are relative to and
+  whether a dbt run has started since without finishing (``dirty``); no row, or a dirty one, means
+  "anything may have changed": the next publish writes every table whole.
 
 A build is incremental only when a recorded build exists, its project checksum equals today's
 (models, macros, tests, seeds and ``dbt_project.yml``: changed code or seed mappings change every
@@ -32,6 +37,7 @@ from orchestration.settings import DBT_PROJECT_DIR
 if TYPE_CHECKING:
     import duckdb
 
+    from orchestration.lib.publish import ChangedSince
     from orchestration.settings import Settings
 
 SCHEMA = "build_state"
@@ -67,6 +73,10 @@ def ensure_build_state(con: duckdb.DuckDBPyConnection) -> None:
         f"create table if not exists {SCHEMA}.last_plan "
         "(planned_at timestamptz not null, mode varchar not null, reason varchar not null)"
     )
+    con.execute(
+        f"create table if not exists {SCHEMA}.publish_state (snapshot_id varchar not null, dirty boolean not null)"
+    )
+    con.execute(f"create table if not exists {SCHEMA}.unpublished_keys (match_key varchar primary key)")
 
 
 def project_checksum(project_dir: Path = DBT_PROJECT_DIR, seeds_dir: Path | None = None) -> str:
@@ -100,6 +110,9 @@ def plan_build(
     plan = _plan(con, as_of_date, subset, full_refresh, checksum or project_checksum())
     con.execute("delete from build_state.last_plan")
     con.execute("insert into build_state.last_plan values (now(), ?, ?)", [plan.mode, plan.reason])
+    # Until this run succeeds and notes what it changed (note_changes), the tables may differ from
+    # the last snapshot anywhere: a killed run leaves them so.
+    con.execute("update build_state.publish_state set dirty = true")
     return plan
 
 
@@ -133,12 +146,60 @@ def _plan(
 
 
 def forget(con: duckdb.DuckDBPyConnection) -> None:
-    """Drop the record: the next build is a full refresh."""
+    """Drop the record: the next build is a full refresh (and the next publish writes everything)."""
     ensure_build_state(con)
     con.execute("begin transaction")
     con.execute("delete from build_state.builds")
     con.execute("delete from build_state.built_files")
+    con.execute("delete from build_state.publish_state")
+    con.execute("delete from build_state.unpublished_keys")
     con.execute("commit")
+
+
+def note_changes(con: duckdb.DuckDBPyConnection, *, full_refresh: bool) -> None:
+    """After a successful dbt run: add the match keys it rebuilt (int_changed_match_keys_listed) to
+    those not yet published; after a full refresh, everything is unpublished."""
+    ensure_build_state(con)
+    con.execute("begin transaction")
+    try:
+        if full_refresh:
+            con.execute("delete from build_state.publish_state")
+            con.execute("delete from build_state.unpublished_keys")
+        else:
+            con.execute(
+                "insert or ignore into build_state.unpublished_keys "
+                "select distinct match_key from intermediate.int_changed_match_keys_listed"
+            )
+            con.execute("update build_state.publish_state set dirty = false")
+        con.execute("commit")
+    except BaseException:
+        con.execute("rollback")
+        raise
+
+
+def changed_since_publish(con: duckdb.DuckDBPyConnection) -> ChangedSince | None:
+    """What changed since the last published snapshot, or None when anything may have."""
+    from orchestration.lib.publish import ChangedSince
+
+    ensure_build_state(con)
+    row = con.execute("select snapshot_id from build_state.publish_state where not dirty").fetchone()
+    if row is None:
+        return None
+    return ChangedSince(snapshot_id=row[0], keys_query="select match_key from build_state.unpublished_keys")
+
+
+def mark_published(con: duckdb.DuckDBPyConnection, snapshot_id: str) -> None:
+    """After a publish: the warehouse equals snapshot ``snapshot_id``, nothing is unpublished."""
+    ensure_build_state(con)
+    con.execute("begin transaction")
+    try:
+        con.execute("delete from build_state.unpublished_keys")
+        con.execute("delete from build_state.publish_state")
+        con.execute("insert into build_state.publish_state values (?, false)", [snapshot_id])
+        con.execute("commit")
+    except BaseException:
+        con.execute("rollback")
+        raise
 
 
 def record_build(con: duckdb.DuckDBPyConnection, checksum: str) -> int:

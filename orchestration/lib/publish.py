@@ -21,7 +21,7 @@ import os
 import re
 import shutil
 import time
-from dataclasses import dataclass, field
+from dataclasses import asdict, dataclass, field
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import TYPE_CHECKING
@@ -70,8 +70,47 @@ PUBLISH_LAYOUT: dict[str, tuple[str, int | None]] = {
     "mart_work_list": ("priority_rank, claim_id", 16_384),
 }
 
+# Tables published as a base file plus what changed since (ADR 0008): their rows are replaced a PCN
+# match key at a time by the incremental build, so a snapshot may reuse the previous one's file (a
+# hard link) and add `<table>.delta/keys.parquet`, the match keys replaced since that file was
+# written, and `<table>.delta/rows.parquet`, those keys' rows now. The value is the column the match
+# key is taken from: the model's rcm_replace_column is the first MATCH_KEY_LENGTH characters of it
+# (a test checks the two agree). Readers use table_relation(), which puts the parts together.
+DELTA_TABLES: dict[str, str] = {"fct_claim_events": "patient_control_number"}
+MATCH_KEY_LENGTH = 20
+DELTA_SUFFIX = ".delta"
+# Above this share of the table's rows in the delta, the base is written anew (and the delta dropped):
+# readers then scan one file again, and the publish costs what it did before deltas, once.
+MAX_DELTA_SHARE = 0.2
+
 _IDENTIFIER = re.compile(r"^[a-z_][a-z0-9_]*$")
 _SNAPSHOT_ID = re.compile(r"^\d{8}T\d{12}Z$")
+
+
+@dataclass(frozen=True)
+class ChangedSince:
+    """What changed in the warehouse since the snapshot ``snapshot_id`` was published: the rows of
+    DELTA_TABLES changed only in the match keys that ``keys_query`` selects (one column,
+    ``match_key``). Kept by orchestration.lib.build_state."""
+
+    snapshot_id: str
+    keys_query: str
+
+
+@dataclass(frozen=True)
+class DeltaWritten:
+    """How a DELTA_TABLES table went into the snapshot: ``base`` is the snapshot that wrote the base file
+    (this one when it was written anew), then ``keys`` match keys replaced by ``rows`` rows."""
+
+    base: str
+    keys: int
+    rows: int
+
+    def describe(self, snapshot_id: str) -> str:
+        """How the table went into snapshot ``snapshot_id``, in words."""
+        if self.base == snapshot_id:
+            return "written whole"
+        return f"base file of {self.base} + {self.rows:,} rows of {self.keys:,} match keys changed since"
 
 
 @dataclass(frozen=True)
@@ -84,6 +123,7 @@ class PublishResult:
     as_of_date: str | None = None
     seconds: float = 0.0
     removed: tuple[str, ...] = ()
+    deltas: dict[str, DeltaWritten] = field(default_factory=dict)
 
 
 def new_snapshot_id(now: datetime | None = None) -> str:
@@ -150,6 +190,77 @@ def prune_snapshots(snapshots_dir: Path, keep: int = KEEP_SNAPSHOTS) -> tuple[st
     return tuple(doomed)
 
 
+def _match_key(column: str, alias: str | None = None) -> str:
+    qualified = f"{alias}.{column}" if alias else column
+    return f"coalesce(substring({qualified}, 1, {MATCH_KEY_LENGTH}), '')"
+
+
+def _copy(con: duckdb.DuckDBPyConnection, query: str, name: str, target: Path) -> None:
+    order_by, row_group_size = PUBLISH_LAYOUT.get(name, (None, None))
+    order = f" order by {order_by}" if order_by else ""
+    groups = f", row_group_size {row_group_size}" if row_group_size else ""
+    con.execute(f"copy ({query}{order}) to {_sql_path(target)} (format parquet, compression zstd{groups})")
+
+
+def _write_delta(
+    con: duckdb.DuckDBPyConnection,
+    name: str,
+    staging: Path,
+    previous: Path,
+    changed: ChangedSince,
+    total_rows: int,
+) -> DeltaWritten | None:
+    """Link the previous snapshot's base of ``name`` into ``staging`` and write the keys replaced since
+    it and their rows now; None when there is no base to build on or the delta would be too big."""
+    base = previous / f"{name}.parquet"
+    if not base.is_file():
+        return None
+    column = _checked_identifier(DELTA_TABLES[name])
+    folder = staging / f"{name}{DELTA_SUFFIX}"
+    folder.mkdir()
+    keys, rows = folder / "keys.parquet", folder / "rows.parquet"
+    earlier = previous / f"{name}{DELTA_SUFFIX}" / "keys.parquet"
+    earlier_keys = (
+        f" union select match_key from read_parquet({_sql_path(earlier)})"  # noqa: S608 (our paths)
+        if earlier.is_file()
+        else ""
+    )
+    con.execute(
+        f"copy (select match_key from ({changed.keys_query}){earlier_keys}) "  # noqa: S608 (ours)
+        f"to {_sql_path(keys)} (format parquet, compression zstd)"
+    )
+    key_count = con.execute(f"select count(*) from read_parquet({_sql_path(keys)})").fetchone()[0]  # noqa: S608
+    selected = (
+        f"select * from {MART_SCHEMA}.{name} where {_match_key(column)} in "  # noqa: S608
+        f"(select match_key from read_parquet({_sql_path(keys)}))"
+    )
+    row_count = con.execute(f"select count(*) from ({selected})").fetchone()[0]  # noqa: S608
+    if row_count > MAX_DELTA_SHARE * total_rows:
+        shutil.rmtree(folder)
+        return None
+    _copy(con, selected, name, rows)
+    os.link(base, staging / f"{name}.parquet")
+    manifest = previous / MANIFEST_FILE
+    base_id = previous.name
+    with contextlib.suppress(OSError, ValueError, KeyError, TypeError):
+        base_id = json.loads(manifest.read_text(encoding="utf-8"))["deltas"][name]["base"]
+    return DeltaWritten(base=base_id, keys=int(key_count), rows=int(row_count))
+
+
+def table_relation(con: duckdb.DuckDBPyConnection, folder: Path, table: str) -> duckdb.DuckDBPyRelation:
+    """``table`` of the snapshot ``folder`` as one relation on ``con``: its Parquet file, or for a
+    table published with a delta, the base without the replaced keys' rows plus their rows now."""
+    name = _checked_identifier(table)
+    base = con.read_parquet(str(folder / f"{name}.parquet"))
+    delta = folder / f"{name}{DELTA_SUFFIX}"
+    if name not in DELTA_TABLES or not delta.is_dir():
+        return base
+    keys = con.read_parquet(str(delta / "keys.parquet")).set_alias("replaced")
+    rows = con.read_parquet(str(delta / "rows.parquet"))
+    condition = f"{_match_key(_checked_identifier(DELTA_TABLES[name]), 'base')} = replaced.match_key"
+    return base.set_alias("base").join(keys, condition, how="anti").union(rows)
+
+
 def publish_snapshot(
     con: duckdb.DuckDBPyConnection,
     snapshots_dir: Path,
@@ -157,11 +268,14 @@ def publish_snapshot(
     tables: tuple[str, ...] = MART_TABLES,
     keep: int = KEEP_SNAPSHOTS,
     snapshot_id: str | None = None,
+    changed: ChangedSince | None = None,
 ) -> PublishResult:
     """Export ``tables`` of schema marts from the warehouse connection ``con`` into a new snapshot.
 
-    The snapshot becomes CURRENT only once every file is written; on any error the partial folder is
-    removed and CURRENT is untouched. Returns what was written.
+    ``changed``: what changed since a published snapshot; when that snapshot is still CURRENT, the
+    DELTA_TABLES are published as its base plus a delta (ADR 0008). Without it every table is
+    written whole. The snapshot becomes CURRENT only once every file is written; on any error the
+    partial folder is removed and CURRENT is untouched. Returns what was written.
     """
     started = time.perf_counter()
     snapshots_dir.mkdir(parents=True, exist_ok=True)
@@ -174,26 +288,30 @@ def publish_snapshot(
         raise FileExistsError(f"snapshot {final} already exists")
     staging.mkdir()
     row_counts: dict[str, int] = {}
+    deltas: dict[str, DeltaWritten] = {}
+    current = read_current(snapshots_dir)
+    previous = snapshots_dir / current if changed is not None and current == changed.snapshot_id else None
     try:
         for table in tables:
             name = _checked_identifier(table)
-            target = staging / f"{name}.parquet"
             # Identifiers are checked above and the path is ours: nothing here comes from a user.
-            order_by, row_group_size = PUBLISH_LAYOUT.get(name, (None, None))
-            order = f" order by {order_by}" if order_by else ""
-            groups = f", row_group_size {row_group_size}" if row_group_size else ""
-            con.execute(
-                f"copy (select * from {MART_SCHEMA}.{name}{order}) to {_sql_path(target)} "  # noqa: S608
-                f"(format parquet, compression zstd{groups})"
-            )
             row = con.execute(f"select count(*) from {MART_SCHEMA}.{name}").fetchone()  # noqa: S608
             row_counts[name] = int(row[0]) if row else 0
+            if name in DELTA_TABLES and previous is not None and changed is not None:
+                written = _write_delta(con, name, staging, previous, changed, row_counts[name])
+                if written is not None:
+                    deltas[name] = written
+                    continue
+            _copy(con, f"select * from {MART_SCHEMA}.{name}", name, staging / f"{name}.parquet")  # noqa: S608
+            if name in DELTA_TABLES:
+                deltas[name] = DeltaWritten(base=sid, keys=0, rows=0)
         as_of = _as_of_date(con)
         manifest = {
             "snapshot_id": sid,
             "created_at": datetime.now(UTC).isoformat(timespec="seconds"),
             "as_of_date": as_of,
             "tables": row_counts,
+            "deltas": {name: asdict(delta) for name, delta in deltas.items()},
         }
         (staging / MANIFEST_FILE).write_text(json.dumps(manifest, indent=2) + "\n", encoding="utf-8")
         os.rename(staging, final)
@@ -209,6 +327,7 @@ def publish_snapshot(
         as_of_date=as_of,
         seconds=time.perf_counter() - started,
         removed=removed,
+        deltas=deltas,
     )
 
 
@@ -250,10 +369,7 @@ def open_snapshot(
     con = duckdb.connect(":memory:")
     try:
         for parquet in sorted(folder.glob("*.parquet")):
-            name = _checked_identifier(parquet.stem)
-            con.execute(
-                f"create view {name} as select * from read_parquet({_sql_path(parquet)})"  # noqa: S608
-            )
+            table_relation(con, folder, parquet.stem).create_view(parquet.stem)
     except BaseException:
         con.close()
         raise

@@ -72,7 +72,33 @@ def _build(settings: Settings, **options: object) -> str:
         assert "unit tests: not run" in "\n".join(summary.lines())
     else:
         assert unit_tests.get("pass", 0) > 0 and set(unit_tests) == {"pass"}, unit_tests
+    _check_the_snapshot(settings, summary.mode)
     return summary.mode
+
+
+def _check_the_snapshot(settings: Settings, mode: str) -> None:
+    """The published fct_claim_events, a base plus a delta after an incremental build (ADR 0008),
+    holds exactly the warehouse's rows."""
+    from orchestration.lib import publish
+
+    folder = publish.current_snapshot_dir(settings)
+    assert folder is not None
+    base = publish.read_manifest(folder)["deltas"]["fct_claim_events"]["base"]
+    if mode.startswith("incremental"):
+        assert base != folder.name and (folder / "fct_claim_events.delta" / "rows.parquet").is_file()
+    else:
+        assert base == folder.name and not (folder / "fct_claim_events.delta").exists()
+    fingerprint = "select count(*), coalesce(sum(hash(t)::hugeint), 0)::varchar from {} t"
+    reader = publish.open_snapshot(folder)
+    try:
+        published = reader.execute(fingerprint.format("fct_claim_events")).fetchone()
+    finally:
+        reader.close()
+    con = duckdb.connect(str(settings.warehouse_path), read_only=True)
+    try:
+        assert con.execute(fingerprint.format("marts.fct_claim_events")).fetchone() == published
+    finally:
+        con.close()
 
 
 def _changed_keys(settings: Settings) -> int:
@@ -103,6 +129,11 @@ def incremental_run(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Increm
         patch.setenv("RCM_HOME", str(root / "home"))
         patch.setenv("RCM_LOG_LEVEL", "WARNING")
         patch.setenv("RCM_LOCK_TIMEOUT", "600")
+        # every increment of this small demo changes a large share of its few encounters: publish
+        # deltas anyway, to check them (the default writes the table whole above 20% of its rows)
+        from orchestration.lib import publish
+
+        patch.setattr(publish, "MAX_DELTA_SHARE", 0.9)
         settings = get_settings()
         settings.ensure_dirs()
         _load([demo / "x12", demo / "csv"], settings)
@@ -135,6 +166,9 @@ def incremental_run(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Increm
         _load([extra], settings)
         built = run_dbt(["build"], settings.warehouse_path, root / "target")
         assert built.returncode == 0, built.stdout[-3000:]
+        with duckdb.connect(str(settings.warehouse_path), read_only=True) as con:
+            # on-run-end: the published snapshot may now differ anywhere (ADR 0008)
+            assert con.execute("select dirty from build_state.publish_state").fetchall() == [(True,)]
         extra = root / "extra_v2"
         extra.mkdir()
         (extra / "patient_payments_resent.csv").write_text(lines[0] + "".join(lines[1::3]), encoding="utf-8")
@@ -317,3 +351,37 @@ def test_project_checksum_follows_the_project_files(tmp_path: Path) -> None:
     model.write_text("select 1\n")
     (seeds / "s.csv").write_text("a\n2\n")
     assert build_state.project_checksum(project, seeds) != first
+
+
+def test_what_the_next_publish_may_reuse(con: duckdb.DuckDBPyConnection) -> None:
+    """publish_state: nothing reusable until a snapshot is published; then the keys each successful
+    incremental run rebuilt add up; a started run, a full refresh or a pinned run void it."""
+    con.execute("create table intermediate.int_changed_match_keys_listed as select 'K1' as match_key")
+    _plan(con)
+    assert build_state.changed_since_publish(con) is None  # nothing published yet
+    build_state.mark_published(con, "20260101T000000000000Z")
+    since = build_state.changed_since_publish(con)
+    assert since is not None and since.snapshot_id == "20260101T000000000000Z"
+    assert con.execute(since.keys_query).fetchall() == []
+
+    build_state.record_build(con, "v1")
+    assert _plan(con).mode == "incremental"
+    assert build_state.changed_since_publish(con) is None  # a run started: until it succeeds, anything
+    build_state.note_changes(con, full_refresh=False)
+    con.execute("update intermediate.int_changed_match_keys_listed set match_key = 'K2'")
+    _plan(con, subset=True)
+    build_state.note_changes(con, full_refresh=False)
+    since = build_state.changed_since_publish(con)
+    assert since is not None and sorted(con.execute(since.keys_query).fetchall()) == [("K1",), ("K2",)]
+
+    # dbt by hand marks it dirty (on-run-end), like a run that started and did not finish
+    con.execute("update build_state.publish_state set dirty = true")
+    assert build_state.changed_since_publish(con) is None
+    build_state.mark_published(con, "20260102T000000000000Z")
+    assert build_state.changed_since_publish(con) is not None
+    _plan(con, checksum="v2")  # a full refresh: everything changes
+    build_state.note_changes(con, full_refresh=True)
+    assert build_state.changed_since_publish(con) is None
+    build_state.mark_published(con, "20260103T000000000000Z")
+    _plan(con, as_of_date="2026-01-31")
+    assert build_state.changed_since_publish(con) is None

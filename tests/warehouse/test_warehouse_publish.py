@@ -189,3 +189,123 @@ def test_layout_orders_and_splits_the_tables_the_dashboards_read(tmp_path: Path)
         f"select distinct row_group_id, row_group_num_rows from parquet_metadata('{work_list}')"
     ).fetchall()
     assert len(groups) == 3 and max(rows for _, rows in groups) <= 16_384
+
+
+# --- tables published as a base plus a delta (ADR 0008) -------------------------------------------
+
+
+def _events_warehouse(path: Path) -> duckdb.DuckDBPyConnection:
+    """fct_claim_events with 50 encounter groups (match keys P00..P49) of 4 rows each."""
+    con = duckdb.connect(str(path))
+    con.execute("create schema marts")
+    con.execute(
+        "create table marts.fct_claim_events as select md5(range::varchar) as event_id,"
+        " md5((range // 4)::varchar) as claim_id,"
+        " 'P' || lpad((range // 4)::varchar, 2, '0') || '-PCN-PADDED-TO-MORE-THAN-20' as patient_control_number,"
+        " cast(range + 0.5 as decimal(18,2)) as amount from range(200)"
+    )
+    return con
+
+
+def _rows_via_snapshot(folder: Path) -> list[tuple[object, ...]]:
+    reader = publish.open_snapshot(folder)
+    try:
+        return reader.execute("select * from fct_claim_events order by event_id").fetchall()
+    finally:
+        reader.close()
+
+
+def _rows_in_warehouse(con: duckdb.DuckDBPyConnection) -> list[tuple[object, ...]]:
+    return con.execute("select * from marts.fct_claim_events order by event_id").fetchall()
+
+
+def _changed(snapshot_id: str, *keys: str) -> publish.ChangedSince:
+    values = ", ".join(f"('{key}')" for key in keys) or "(null)"
+    return publish.ChangedSince(
+        snapshot_id, f"select * from (values {values}) as t(match_key) where match_key is not null"
+    )
+
+
+def test_a_table_changed_in_a_few_keys_is_published_as_its_base_plus_a_delta(tmp_path: Path) -> None:
+    from dashboards.queries import Snapshot
+
+    con = _events_warehouse(tmp_path / "w.duckdb")
+    snapshots = tmp_path / "snapshots"
+    tables = ("fct_claim_events",)
+    first = publish.publish_snapshot(con, snapshots, tables=tables)
+    assert first.deltas["fct_claim_events"] == publish.DeltaWritten(first.snapshot_id, 0, 0)
+    assert not (first.path / "fct_claim_events.delta").exists()
+
+    # key P03: one row changed, one gone, one new; key P07: all rows gone
+    key3, key7 = "P03-PCN-PADDED-TO-MO", "P07-PCN-PADDED-TO-MO"
+    assert len(key3) == publish.MATCH_KEY_LENGTH
+    con.execute("update marts.fct_claim_events set amount = 999.99 where event_id = md5('12')")
+    con.execute("delete from marts.fct_claim_events where event_id = md5('13')")
+    con.execute(
+        "insert into marts.fct_claim_events values (md5('new'), md5('3'), 'P03-PCN-PADDED-TO-MORE-THAN-20', 1.25)"
+    )
+    con.execute("delete from marts.fct_claim_events where patient_control_number like 'P07%'")
+    second = publish.publish_snapshot(
+        con, snapshots, tables=tables, changed=_changed(first.snapshot_id, key3, key7)
+    )
+    assert second.deltas["fct_claim_events"] == publish.DeltaWritten(first.snapshot_id, keys=2, rows=4)
+    base = second.path / "fct_claim_events.parquet"
+    assert base.stat().st_ino == (first.path / "fct_claim_events.parquet").stat().st_ino  # a hard link
+    assert _rows_via_snapshot(second.path) == _rows_in_warehouse(con)
+    assert second.row_counts == {"fct_claim_events": 196}
+
+    # the next delta adds to the keys replaced since the base; the dashboards read the same rows
+    con.execute("update marts.fct_claim_events set amount = 0.01 where patient_control_number like 'P40%'")
+    third = publish.publish_snapshot(
+        con, snapshots, tables=tables, changed=_changed(second.snapshot_id, "P40-PCN-PADDED-TO-MO")
+    )
+    assert third.deltas["fct_claim_events"] == publish.DeltaWritten(first.snapshot_id, keys=3, rows=8)
+    assert _rows_via_snapshot(third.path) == _rows_in_warehouse(con)
+    dashboard = Snapshot(third.path)
+    try:
+        frame = dashboard.frame(
+            "select * from fct_claim_events order by event_id", tables=["fct_claim_events"]
+        )
+        assert [tuple(row) for row in frame.itertuples(index=False)] == _rows_in_warehouse(con)
+        one_claim = dashboard.rows(
+            "select sum(amount) from fct_claim_events where claim_id = md5('40')", tables=["fct_claim_events"]
+        )
+        assert one_claim == [(Decimal("0.04"),)]
+    finally:
+        dashboard.close()
+
+
+def test_the_base_is_written_anew_when_the_delta_cannot_be_trusted_or_grows(tmp_path: Path) -> None:
+    con = _events_warehouse(tmp_path / "w.duckdb")
+    snapshots = tmp_path / "snapshots"
+    tables = ("fct_claim_events",)
+    first = publish.publish_snapshot(con, snapshots, tables=tables)
+    # changes relative to another snapshot than CURRENT: everything is written
+    stale = publish.publish_snapshot(
+        con, snapshots, tables=tables, changed=_changed("20000101T000000000000Z", "P01-PCN-PADDED-TO-MO")
+    )
+    assert stale.deltas["fct_claim_events"].base == stale.snapshot_id
+    assert not (stale.path / "fct_claim_events.delta").exists()
+    # more than MAX_DELTA_SHARE of the rows: everything is written
+    many = [f"P{n:02d}-PCN-PADDED-TO-MO" for n in range(11)]  # 44 of 200 rows
+    assert publish.MAX_DELTA_SHARE * 200 < 44
+    big = publish.publish_snapshot(con, snapshots, tables=tables, changed=_changed(stale.snapshot_id, *many))
+    assert big.deltas["fct_claim_events"].base == big.snapshot_id
+    assert _rows_via_snapshot(big.path) == _rows_in_warehouse(con)
+    assert first.snapshot_id in publish.list_snapshots(snapshots)
+
+
+def test_the_delta_key_is_the_models_match_key() -> None:
+    """publish.DELTA_TABLES must take the same match key as the model's rcm_replace_column."""
+    import json
+
+    from orchestration.commands.build import manifest_path, prepare_dbt_project
+
+    prepare_dbt_project()
+    nodes = json.loads(manifest_path().read_text(encoding="utf-8"))["nodes"]
+    for table, column in publish.DELTA_TABLES.items():
+        (config,) = [
+            n["config"] for n in nodes.values() if n["resource_type"] == "model" and n["name"] == table
+        ]
+        assert config["materialized"] == "incremental" and config["rcm_replace_by"] == "match_key"
+        assert config["rcm_replace_column"] == f"substring({column}, 1, {publish.MATCH_KEY_LENGTH})"

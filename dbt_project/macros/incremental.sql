@@ -42,6 +42,23 @@
 {%- endmacro %}
 
 
+{#- The files whose rows may have changed since the last recorded build, as a query with the columns
+    file_id and is_current, from the ledger (stg_raw__load_ledger) and the record
+    (build_state.built_files), both given as relations or CTE names. Used by
+    int_changed_files_listed and, live, by the data tests of staging (test_scope.sql). -#}
+{% macro rcm_changed_files(ledger, built_files) -%}
+    select
+        file_id,
+        is_current_version as is_current
+    from {{ ledger }} as ledger
+    where is_loaded
+        and file_id not in (
+            select file_id from {{ built_files }}
+            where is_current = ledger.is_current_version
+        )
+{%- endmacro %}
+
+
 {#- The custom incremental strategy 'rcm_replace': delete the target rows of every changed file or
     match key, then insert the model's rows (which are exactly those of the changed ones). -#}
 {% macro get_incremental_rcm_replace_sql(arg_dict) -%}
@@ -58,17 +75,19 @@
 {%- endmacro %}
 
 
-{#- on-run-end (dbt_project.yml), after every dbt run or build:
-    - the tables may now differ from the last published snapshot in any match key, so the next
-      publish writes them whole (build_state.publish_state.dirty; `rcm build` clears it again once
-      its run succeeded and it has noted the keys it rebuilt: orchestration/lib/build_state.py);
-    - a run with a pinned as-of date cut its tables at that date, so the next `rcm build` must not
+{#- on-run-start (dbt_project.yml), before every dbt run, build, test or seed (at the start: a run
+    interrupted or killed skips on-run-end):
+    - the tables may differ from the last published snapshot in any match key once it has run, so
+      the next publish writes them whole (build_state.publish_state.dirty; `rcm build` clears it
+      again once its run succeeded and it has noted the keys it rebuilt:
+      orchestration/lib/build_state.py);
+    - a run with a pinned as-of date cuts its tables at that date, so the next `rcm build` must not
       start from the recorded build: forget it. `rcm build --as-of` does the same itself; this
       covers dbt run by hand.
     The build_state tables exist in every warehouse an rcm command has opened (open_warehouse), as
     int_changed_files_listed needs anyway. No adapter.get_relation() check here: it opens a
     transaction that dbt rolls back after the hook, update included. -#}
-{% macro rcm_on_run_end() -%}
+{% macro rcm_on_run_start() -%}
     update build_state.publish_state set dirty = true;
     {%- if var('as_of_date', none) is not none -%}
         delete from build_state.builds; delete from build_state.built_files

@@ -11,14 +11,22 @@
       - unique and unique_combination_of_columns: each id names one source row, so one file or key
         (a claim id, a remit id, a PCN with a date);
       - relationships: the child rows are filtered, the parent (`to`) never is.
-    Models built in full every run (fct_claims, the marts, staging views) are tested in full, and
-    so is everything on a full refresh or with a pinned as-of date, the runs where rcm_incremental()
-    is false. Singular tests (tests/) do not go through here and always read whole tables.
+    The staging views of raw files (models/staging/raw, `meta: {rcm_test_scope: file}`) are
+    filtered to the rows of the changed files, computed live from the ledger and the record
+    (rcm_changed_files): their tests may run before int_changed_files_listed is rebuilt. A file's
+    rows never change once loaded, and every test there is keyed by file (file_id is in each
+    unique key); a new test there must be too.
+    Models built in full every run (fct_claims, the marts) are tested in full, and so is everything
+    on a full refresh or with a pinned as-of date, the runs where rcm_incremental() is false.
+    Singular tests (tests/) do not go through here and always read whole tables.
 
-    Only `rcm build` asks for this, by setting RCM_TEST_SCOPE=changed for an incremental plan
-    (orchestration/defs/dbt_assets.py): dbt run by hand tests every row, and so does `dbt test`
-    alone, which rebuilds no change list. env_var() is read only at execution, so dbt's partial
-    parsing does not track it.
+    Only `rcm build` asks for this, by setting RCM_TEST_SCOPE=changed for a whole incremental run
+    (orchestration/defs/dbt_assets.py): `dbt build` or `dbt test` by hand, and a subset run from
+    the Dagster UI (which may not rebuild the change lists), test every row. env_var() is read only
+    at execution, so dbt's partial parsing does not track it.
+    The scope follows the model's config, not how this run built it: an incremental model whose
+    table was dropped by hand is rebuilt whole on an incremental run but tested on the changed keys
+    (`rcm build --full-refresh` tests everything).
 
     A `where:` config, dbt's own filter, still applies, and together with this one.
 -#}
@@ -45,25 +53,36 @@
 
 {#- The predicate that limits a test of `relation` to what this run rebuilt, or '' for the whole table:
     '' unless `rcm build` runs incrementally (RCM_TEST_SCOPE=changed, no --full-refresh, no pinned
-    as-of date) and `relation` is an incremental model with strategy rcm_replace. -#}
+    as-of date) and `relation` is an incremental model with strategy rcm_replace or a model with
+    `meta: {rcm_test_scope: file}`. -#}
 {% macro rcm_test_scope(relation) -%}
     {%- if not execute or env_var('RCM_TEST_SCOPE', 'all') != 'changed'
             or flags.FULL_REFRESH or var('as_of_date', none) is not none -%}
         {{ return('') }}
     {%- endif -%}
-    {%- set found = namespace(model=none, files=none, keys=none) -%}
+    {%- set found = namespace(model=none, files=none, keys=none, ledger=none) -%}
     {%- for node in graph.nodes.values() if node.resource_type == 'model' -%}
         {%- if node.name == 'int_changed_files_listed' -%}
             {%- set found.files = node.relation_name -%}
         {%- elif node.name == 'int_changed_match_keys_listed' -%}
             {%- set found.keys = node.relation_name -%}
-        {%- elif node.alias | lower == relation.identifier | lower
+        {%- elif node.name == 'stg_raw__load_ledger' -%}
+            {%- set found.ledger = node.relation_name -%}
+        {%- endif -%}
+        {%- if node.alias | lower == relation.identifier | lower
                 and node.schema | lower == relation.schema | lower -%}
             {%- set found.model = node -%}
         {%- endif -%}
     {%- endfor -%}
-    {%- if found.model is none
-            or found.model.config.materialized != 'incremental'
+    {%- if found.model is none -%}
+        {{ return('') }}
+    {%- endif -%}
+    {%- if found.model.config.get('meta', {}).get('rcm_test_scope') == 'file' -%}
+        {%- set built_files = graph.sources.values() | selectattr('source_name', 'equalto', 'build_state')
+                                | selectattr('name', 'equalto', 'built_files') | first -%}
+        {{ return('file_id in (select file_id from (' ~ rcm_changed_files(found.ledger, built_files.relation_name) ~ '))') }}
+    {%- endif -%}
+    {%- if found.model.config.materialized != 'incremental'
             or found.model.config.get('incremental_strategy') != 'rcm_replace' -%}
         {{ return('') }}
     {%- endif -%}

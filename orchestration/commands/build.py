@@ -138,7 +138,12 @@ class BuildSummary:
         out = [
             f"build {'succeeded' if self.success else 'FAILED'} in {self.seconds:.1f} s"
             + (f" ({self.mode})" if self.mode else ""),
-            f"  seeds loaded: {count('seed', 'success')}   models built: {count('model', 'success')}"
+            (
+                f"  seeds loaded: {count('seed', 'success')}"
+                if self.counts.get("seed") or not (self.mode or "").startswith("incremental")
+                else "  seeds: already loaded"
+            )
+            + f"   models built: {count('model', 'success')}"
             f" (errors: {count('model', 'error')}, skipped: {count('model', 'skipped')})",
             f"  data tests passed: {count('test', 'pass')}   failed: {count('test', 'fail', 'error')}"
             f"   warned: {count('test', 'warn')}"

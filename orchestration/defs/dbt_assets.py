@@ -98,9 +98,10 @@ def _environment(**values: str) -> Iterator[None]:
 def dbt_build_args(config: DbtBuildConfig, *, full_refresh: bool | None = None) -> list[str]:
     """The dbt command line (without the selection dagster-dbt adds for a subset).
 
-    An incremental build leaves out the unit tests: their inputs are fixed in the project, and the
-    project is byte for byte the one the last recorded build ran them on (any edit changes the
-    checksum, and the build is then a full refresh, which runs them).
+    An incremental build leaves out the unit tests and the seeds: the unit tests' inputs are fixed in
+    the project, and the seed files are loaded already; both are byte for byte those of the last
+    recorded build (any edit changes the checksum, and the build is then a full refresh, which runs
+    and loads them). The seeds' data tests still run.
     """
     args = ["build"]
     if config.as_of_date:
@@ -108,7 +109,7 @@ def dbt_build_args(config: DbtBuildConfig, *, full_refresh: bool | None = None) 
     if config.full_refresh if full_refresh is None else full_refresh:
         args.append("--full-refresh")
     else:
-        args += ["--exclude-resource-type", "unit_test"]
+        args += ["--exclude-resource-type", "unit_test", "--exclude-resource-type", "seed"]
     return args
 
 
@@ -142,9 +143,10 @@ def rcm_dbt_assets(
                 con, as_of_date=config.as_of_date, subset=subset, full_refresh=config.full_refresh
             )
         context.log.info(f"dbt build: {plan.mode} ({plan.reason})")
-        # On an incremental run the data tests of incremental models check the changed files and
-        # keys only (dbt_project/macros/test_scope.sql).
-        scope = "all" if plan.full_refresh else "changed"
+        # On a whole incremental run the data tests of incremental models and raw staging views
+        # check the changed files and keys only (dbt_project/macros/test_scope.sql). A subset (say,
+        # checks re-run from the UI) may not rebuild the change lists: it tests every row.
+        scope = "changed" if not plan.full_refresh and not subset else "all"
         with _environment(RCM_WAREHOUSE_PATH=str(settings.warehouse_path), RCM_TEST_SCOPE=scope):
             invocation = dbt.cli(
                 dbt_build_args(config, full_refresh=plan.full_refresh),

@@ -1,6 +1,7 @@
 """What the last recorded dbt build read, so the next one can be incremental (ADR 0007).
 
-Two tables in the warehouse's ``build_state`` schema, written only here, under the writer lock:
+Tables in the warehouse's ``build_state`` schema, written here under the writer lock (and by dbt's
+``on-run-start`` hook, which marks the publish state dirty and forgets the record on a pinned run):
 
 - ``built_files``: every loaded file when the last build was recorded, with whether it was then
   the current version of its name (``stg_raw__load_ledger.is_current_version``). dbt's
@@ -18,7 +19,7 @@ A build is incremental only when a recorded build exists, its project checksum e
 row), and the as-of date is not pinned. Every full refresh clears the record before it runs
 (until it succeeds its tables are nobody's), and a pinned run is a full refresh recorded by no one
 (its tables are cut at another date), so the build after it is a full refresh too; dbt run
-directly with a pinned date clears it as well (``on-run-end`` in dbt_project.yml). Only a successful,
+directly with a pinned date clears it as well (``on-run-start`` in dbt_project.yml). Only a successful,
 unpinned, whole build records what it read: a failed build or a subset of the dbt assets leaves
 the record as it was, so the next whole build recomputes every file and key changed since, in
 every model, including those a subset skipped (replacing a key's rows is idempotent).
@@ -43,6 +44,7 @@ if TYPE_CHECKING:
 SCHEMA = "build_state"
 _PROJECT_FOLDERS = ("models", "macros", "tests")
 _PROJECT_SUFFIXES = {".sql", ".yml", ".yaml", ".csv"}
+_VERSIONED = ("dbt-core", "dbt-duckdb", "duckdb")
 
 
 @dataclass(frozen=True)
@@ -80,11 +82,16 @@ def ensure_build_state(con: duckdb.DuckDBPyConnection) -> None:
 
 
 def project_checksum(project_dir: Path = DBT_PROJECT_DIR, seeds_dir: Path | None = None) -> str:
-    """sha256 over the dbt project's own files and the seeds: any edit means a full refresh."""
+    """sha256 over the dbt project's own files, the seeds, the profile and the versions of dbt and
+    DuckDB: any edit or upgrade means a full refresh (which also runs the dbt unit tests again)."""
+    from importlib.metadata import version
+
     from orchestration.settings import SEEDS_DIR
 
     digest = hashlib.sha256()
-    files = [project_dir / "dbt_project.yml"]
+    for package in _VERSIONED:
+        digest.update(f"{package}=={version(package)}\0".encode())
+    files = [project_dir / "dbt_project.yml", project_dir / "profiles.yml"]
     for folder in _PROJECT_FOLDERS:
         files += (project_dir / folder).rglob("*")
     files += (seeds_dir or SEEDS_DIR).rglob("*")

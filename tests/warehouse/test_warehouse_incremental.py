@@ -65,13 +65,16 @@ def _build(settings: Settings, **options: object) -> str:
     summary = run_build(settings, **options)
     assert summary.success, "\n".join(summary.lines())
     assert summary.mode, "the build did not say whether it was incremental"
-    # dbt unit tests run on a full refresh only: an incremental build runs the recorded build's code
-    unit_tests = summary.counts.get("unit_test", {})
+    # dbt unit tests run and seeds load on a full refresh only: an incremental build runs the
+    # recorded build's code on its seeds
+    unit_tests, seeds = summary.counts.get("unit_test", {}), summary.counts.get("seed", {})
     if summary.mode.startswith("incremental"):
-        assert not unit_tests, unit_tests
-        assert "unit tests: not run" in "\n".join(summary.lines())
+        assert not unit_tests and not seeds, (unit_tests, seeds)
+        lines = "\n".join(summary.lines())
+        assert "unit tests: not run" in lines and "seeds: already loaded" in lines
     else:
         assert unit_tests.get("pass", 0) > 0 and set(unit_tests) == {"pass"}, unit_tests
+        assert seeds.get("success", 0) > 0 and set(seeds) == {"success"}, seeds
     _check_the_snapshot(settings, summary.mode)
     return summary.mode
 
@@ -167,7 +170,7 @@ def incremental_run(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Increm
         built = run_dbt(["build"], settings.warehouse_path, root / "target")
         assert built.returncode == 0, built.stdout[-3000:]
         with duckdb.connect(str(settings.warehouse_path), read_only=True) as con:
-            # on-run-end: the published snapshot may now differ anywhere (ADR 0008)
+            # on-run-start: the published snapshot may now differ anywhere (ADR 0008)
             assert con.execute("select dirty from build_state.publish_state").fetchall() == [(True,)]
         extra = root / "extra_v2"
         extra.mkdir()
@@ -201,7 +204,7 @@ def test_incremental_builds_equal_a_full_refresh(incremental_run: IncrementalRun
     assert set(incremental) == set(full)
 
     warehouse = incremental_run.settings.warehouse_path
-    # dbt run by hand with a pinned as-of date forgets the record (on-run-end), so the next
+    # dbt run by hand with a pinned as-of date forgets the record (on-run-start), so the next
     # `rcm build` is a full refresh
     from warehouse_support import run_dbt
 
@@ -253,6 +256,37 @@ def _check_that_incremental_runs_test_only_the_changed_rows(warehouse: Path, tmp
     con = duckdb.connect(str(warehouse))
     try:
         con.execute(f"update marts.fct_claim_events set event_type = 'bogus' where {key} = ?", [changed])
+    finally:
+        con.close()
+    with pytest.MonkeyPatch.context() as patch:
+        patch.setenv("RCM_TEST_SCOPE", "changed")
+        scoped = run_dbt(select, warehouse, tmp_path / "target")
+    assert scoped.returncode != 0 and f"FAIL 1 {test_name}" in scoped.stdout, scoped.stdout[-3000:]
+
+    # The raw staging views are tested on the changed files, computed live from the ledger and the
+    # record: a duplicate row in a recorded file is not seen, in a changed one it is.
+    con = duckdb.connect(str(warehouse))
+    try:
+        build_state.record_build(con, "any")  # every loaded file recorded: none changed
+        (file_id,) = con.execute(
+            "select file_id from staging.stg_raw__era_claims group by file_id order by file_id limit 1"
+        ).fetchone()
+        con.execute(
+            "insert into raw.era_claims select * from raw.era_claims where file_id = ? limit 1", [file_id]
+        )
+    finally:
+        con.close()
+    select = ["test", "--select", "stg_raw__era_claims,test_name:unique_combination_of_columns"]
+    test_name = "unique_combination_of_columns_stg_raw__era_claims_file_id__claim_position"
+    with pytest.MonkeyPatch.context() as patch:
+        patch.setenv("RCM_TEST_SCOPE", "changed")
+        scoped = run_dbt(select, warehouse, tmp_path / "target")
+    assert scoped.returncode == 0 and test_name in scoped.stdout, scoped.stdout[-3000:]
+    whole = run_dbt(select, warehouse, tmp_path / "target")
+    assert whole.returncode != 0 and f"FAIL 1 {test_name}" in whole.stdout, whole.stdout[-3000:]
+    con = duckdb.connect(str(warehouse))
+    try:
+        con.execute("delete from build_state.built_files where file_id = ?", [file_id])
     finally:
         con.close()
     with pytest.MonkeyPatch.context() as patch:
@@ -374,13 +408,15 @@ def test_what_the_next_publish_may_reuse(con: duckdb.DuckDBPyConnection) -> None
     since = build_state.changed_since_publish(con)
     assert since is not None and sorted(con.execute(since.keys_query).fetchall()) == [("K1",), ("K2",)]
 
-    # dbt by hand marks it dirty (on-run-end), like a run that started and did not finish
+    # dbt by hand marks it dirty (on-run-start), like a run that started and did not finish
     con.execute("update build_state.publish_state set dirty = true")
     assert build_state.changed_since_publish(con) is None
     build_state.mark_published(con, "20260102T000000000000Z")
     assert build_state.changed_since_publish(con) is not None
-    _plan(con, checksum="v2")  # a full refresh: everything changes
-    build_state.note_changes(con, full_refresh=True)
+    build_state.note_changes(con, full_refresh=True)  # after a full refresh, everything changed
+    assert build_state.changed_since_publish(con) is None
+    build_state.mark_published(con, "20260102T100000000000Z")
+    _plan(con, checksum="v2")  # a full refresh planned: forgets the state before it runs
     assert build_state.changed_since_publish(con) is None
     build_state.mark_published(con, "20260103T000000000000Z")
     _plan(con, as_of_date="2026-01-31")

@@ -195,7 +195,8 @@ def test_layout_orders_and_splits_the_tables_the_dashboards_read(tmp_path: Path)
 
 
 def _events_warehouse(path: Path) -> duckdb.DuckDBPyConnection:
-    """fct_claim_events with 50 encounter groups (match keys P00..P49) of 4 rows each."""
+    """fct_claim_events with 50 encounter groups (match keys P00..P49) of 4 rows each, and two rows
+    without a PCN (NULL and ''), whose match key is ''."""
     con = duckdb.connect(str(path))
     con.execute("create schema marts")
     con.execute(
@@ -203,6 +204,9 @@ def _events_warehouse(path: Path) -> duckdb.DuckDBPyConnection:
         " md5((range // 4)::varchar) as claim_id,"
         " 'P' || lpad((range // 4)::varchar, 2, '0') || '-PCN-PADDED-TO-MORE-THAN-20' as patient_control_number,"
         " cast(range + 0.5 as decimal(18,2)) as amount from range(200)"
+    )
+    con.execute(
+        "insert into marts.fct_claim_events values (md5('x1'), md5('x'), null, 7.00), (md5('x2'), md5('x'), '', 8.00)"
     )
     return con
 
@@ -226,9 +230,12 @@ def _changed(snapshot_id: str, *keys: str) -> publish.ChangedSince:
     )
 
 
-def test_a_table_changed_in_a_few_keys_is_published_as_its_base_plus_a_delta(tmp_path: Path) -> None:
+def test_a_table_changed_in_a_few_keys_is_published_as_its_base_plus_a_delta(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
     from dashboards.queries import Snapshot
 
+    monkeypatch.setattr(publish, "MAX_DELTA_SHARE", 0.2)  # a few rows are a large share of this table
     con = _events_warehouse(tmp_path / "w.duckdb")
     snapshots = tmp_path / "snapshots"
     tables = ("fct_claim_events",)
@@ -245,21 +252,23 @@ def test_a_table_changed_in_a_few_keys_is_published_as_its_base_plus_a_delta(tmp
         "insert into marts.fct_claim_events values (md5('new'), md5('3'), 'P03-PCN-PADDED-TO-MORE-THAN-20', 1.25)"
     )
     con.execute("delete from marts.fct_claim_events where patient_control_number like 'P07%'")
+    # the rows without a PCN are one group, ''
+    con.execute("update marts.fct_claim_events set amount = 9.99 where patient_control_number is null")
     second = publish.publish_snapshot(
-        con, snapshots, tables=tables, changed=_changed(first.snapshot_id, key3, key7)
+        con, snapshots, tables=tables, changed=_changed(first.snapshot_id, key3, key7, "")
     )
-    assert second.deltas["fct_claim_events"] == publish.DeltaWritten(first.snapshot_id, keys=2, rows=4)
+    assert second.deltas["fct_claim_events"] == publish.DeltaWritten(first.snapshot_id, keys=3, rows=6)
     base = second.path / "fct_claim_events.parquet"
     assert base.stat().st_ino == (first.path / "fct_claim_events.parquet").stat().st_ino  # a hard link
     assert _rows_via_snapshot(second.path) == _rows_in_warehouse(con)
-    assert second.row_counts == {"fct_claim_events": 196}
+    assert second.row_counts == {"fct_claim_events": 198}
 
     # the next delta adds to the keys replaced since the base; the dashboards read the same rows
     con.execute("update marts.fct_claim_events set amount = 0.01 where patient_control_number like 'P40%'")
     third = publish.publish_snapshot(
         con, snapshots, tables=tables, changed=_changed(second.snapshot_id, "P40-PCN-PADDED-TO-MO")
     )
-    assert third.deltas["fct_claim_events"] == publish.DeltaWritten(first.snapshot_id, keys=3, rows=8)
+    assert third.deltas["fct_claim_events"] == publish.DeltaWritten(first.snapshot_id, keys=4, rows=10)
     assert _rows_via_snapshot(third.path) == _rows_in_warehouse(con)
     dashboard = Snapshot(third.path)
     try:
@@ -287,12 +296,34 @@ def test_the_base_is_written_anew_when_the_delta_cannot_be_trusted_or_grows(tmp_
     assert stale.deltas["fct_claim_events"].base == stale.snapshot_id
     assert not (stale.path / "fct_claim_events.delta").exists()
     # more than MAX_DELTA_SHARE of the rows: everything is written
-    many = [f"P{n:02d}-PCN-PADDED-TO-MO" for n in range(11)]  # 44 of 200 rows
-    assert publish.MAX_DELTA_SHARE * 200 < 44
+    many = [f"P{n:02d}-PCN-PADDED-TO-MO" for n in range(11)]  # 44 of 202 rows
+    assert publish.MAX_DELTA_SHARE * 202 < 44
     big = publish.publish_snapshot(con, snapshots, tables=tables, changed=_changed(stale.snapshot_id, *many))
     assert big.deltas["fct_claim_events"].base == big.snapshot_id
     assert _rows_via_snapshot(big.path) == _rows_in_warehouse(con)
     assert first.snapshot_id in publish.list_snapshots(snapshots)
+
+
+def test_without_hard_links_the_base_is_copied(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    con = _events_warehouse(tmp_path / "w.duckdb")
+    snapshots = tmp_path / "snapshots"
+    first = publish.publish_snapshot(con, snapshots, tables=("fct_claim_events",))
+    con.execute("update marts.fct_claim_events set amount = 0.02 where patient_control_number like 'P05%'")
+
+    def no_links(*args: object) -> None:
+        raise OSError("hard links not supported")
+
+    monkeypatch.setattr(publish.os, "link", no_links)
+    second = publish.publish_snapshot(
+        con,
+        snapshots,
+        tables=("fct_claim_events",),
+        changed=_changed(first.snapshot_id, "P05-PCN-PADDED-TO-MO"),
+    )
+    assert second.deltas["fct_claim_events"] == publish.DeltaWritten(first.snapshot_id, keys=1, rows=4)
+    base = second.path / "fct_claim_events.parquet"
+    assert base.stat().st_ino != (first.path / "fct_claim_events.parquet").stat().st_ino
+    assert _rows_via_snapshot(second.path) == _rows_in_warehouse(con)
 
 
 def test_the_delta_key_is_the_models_match_key() -> None:

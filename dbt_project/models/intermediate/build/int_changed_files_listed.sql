@@ -21,15 +21,7 @@ built_files as (
 
 final as (
 
-    select
-        file_id,
-        is_current_version as is_current
-    from ledger
-    where is_loaded
-        and file_id not in (
-            select file_id from built_files
-            where is_current = ledger.is_current_version
-        )
+    {{ rcm_changed_files('ledger', 'built_files') }}
 
 )
 

@@ -133,7 +133,7 @@ def incremental_run(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Increm
         patch.setenv("RCM_LOG_LEVEL", "WARNING")
         patch.setenv("RCM_LOCK_TIMEOUT", "600")
         # every increment of this small demo changes a large share of its few encounters: publish
-        # deltas anyway, to check them (the default writes the table whole above 20% of its rows)
+        # deltas anyway, to check them (the default writes the table whole above 2% of its rows)
         from orchestration.lib import publish
 
         patch.setattr(publish, "MAX_DELTA_SHARE", 0.9)

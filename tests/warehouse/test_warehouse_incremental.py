@@ -225,13 +225,12 @@ def test_incremental_builds_equal_a_full_refresh(incremental_run: IncrementalRun
 
 def _check_that_incremental_runs_test_only_the_changed_rows(warehouse: Path, tmp_path: Path) -> None:
     """With RCM_TEST_SCOPE=changed (what `rcm build` sets on an incremental run) a data test of an
-    incremental model reads the changed match keys only; without it (dbt by hand) every row.
-    Spoils the warehouse: the last check on it."""
-    from warehouse_support import run_dbt
-
+    incremental model or a raw staging view reads the changed match keys or files only; without it
+    (dbt by hand) every row. Spoils the warehouse: the last check on it."""
     key = "coalesce(substring(patient_control_number, 1, 20), '')"
-    con = duckdb.connect(str(warehouse))
-    try:
+    select = ["test", "--select", "fct_claim_events,test_name:accepted_values"]
+    test_name = "accepted_values_fct_claim_events_event_type"
+    with duckdb.connect(str(warehouse)) as con:
         changed, other = (
             row[0]
             for row in con.execute(
@@ -241,32 +240,16 @@ def _check_that_incremental_runs_test_only_the_changed_rows(warehouse: Path, tmp
         con.execute("delete from intermediate.int_changed_match_keys_listed")
         con.execute("insert into intermediate.int_changed_match_keys_listed values (?)", [changed])
         con.execute(f"update marts.fct_claim_events set event_type = 'bogus' where {key} = ?", [other])
-    finally:
-        con.close()
-    select = ["test", "--select", "fct_claim_events,test_name:accepted_values"]
-    test_name = "accepted_values_fct_claim_events_event_type"
-
-    with pytest.MonkeyPatch.context() as patch:
-        patch.setenv("RCM_TEST_SCOPE", "changed")
-        scoped = run_dbt(select, warehouse, tmp_path / "target")
-    assert scoped.returncode == 0 and test_name in scoped.stdout, scoped.stdout[-3000:]
-    whole = run_dbt(select, warehouse, tmp_path / "target")
-    assert whole.returncode != 0 and f"FAIL 1 {test_name}" in whole.stdout, whole.stdout[-3000:]
-
-    con = duckdb.connect(str(warehouse))
-    try:
+    _expect_the_bad_row(select, test_name, warehouse, tmp_path, seen_when_scoped=False)
+    with duckdb.connect(str(warehouse)) as con:
         con.execute(f"update marts.fct_claim_events set event_type = 'bogus' where {key} = ?", [changed])
-    finally:
-        con.close()
-    with pytest.MonkeyPatch.context() as patch:
-        patch.setenv("RCM_TEST_SCOPE", "changed")
-        scoped = run_dbt(select, warehouse, tmp_path / "target")
-    assert scoped.returncode != 0 and f"FAIL 1 {test_name}" in scoped.stdout, scoped.stdout[-3000:]
+    _expect_the_bad_row(select, test_name, warehouse, tmp_path, seen_when_scoped=True)
 
     # The raw staging views are tested on the changed files, computed live from the ledger and the
     # record: a duplicate row in a recorded file is not seen, in a changed one it is.
-    con = duckdb.connect(str(warehouse))
-    try:
+    select = ["test", "--select", "stg_raw__era_claims,test_name:unique_combination_of_columns"]
+    test_name = "unique_combination_of_columns_stg_raw__era_claims_file_id__claim_position"
+    with duckdb.connect(str(warehouse)) as con:
         build_state.record_build(con, "any")  # every loaded file recorded: none changed
         (file_id,) = con.execute(
             "select file_id from staging.stg_raw__era_claims group by file_id order by file_id limit 1"
@@ -274,25 +257,28 @@ def _check_that_incremental_runs_test_only_the_changed_rows(warehouse: Path, tmp
         con.execute(
             "insert into raw.era_claims select * from raw.era_claims where file_id = ? limit 1", [file_id]
         )
-    finally:
-        con.close()
-    select = ["test", "--select", "stg_raw__era_claims,test_name:unique_combination_of_columns"]
-    test_name = "unique_combination_of_columns_stg_raw__era_claims_file_id__claim_position"
+    _expect_the_bad_row(select, test_name, warehouse, tmp_path, seen_when_scoped=False)
+    with duckdb.connect(str(warehouse)) as con:
+        con.execute("delete from build_state.built_files where file_id = ?", [file_id])
+    _expect_the_bad_row(select, test_name, warehouse, tmp_path, seen_when_scoped=True)
+
+
+def _expect_the_bad_row(
+    select: list[str], test_name: str, warehouse: Path, tmp_path: Path, *, seen_when_scoped: bool
+) -> None:
+    """Run the test scoped (as an incremental `rcm build` would) and, when the scoped run must pass,
+    also unscoped, which must fail on the one bad row."""
+    from warehouse_support import run_dbt
+
     with pytest.MonkeyPatch.context() as patch:
         patch.setenv("RCM_TEST_SCOPE", "changed")
         scoped = run_dbt(select, warehouse, tmp_path / "target")
+    if seen_when_scoped:
+        assert scoped.returncode != 0 and f"FAIL 1 {test_name}" in scoped.stdout, scoped.stdout[-3000:]
+        return
     assert scoped.returncode == 0 and test_name in scoped.stdout, scoped.stdout[-3000:]
     whole = run_dbt(select, warehouse, tmp_path / "target")
     assert whole.returncode != 0 and f"FAIL 1 {test_name}" in whole.stdout, whole.stdout[-3000:]
-    con = duckdb.connect(str(warehouse))
-    try:
-        con.execute("delete from build_state.built_files where file_id = ?", [file_id])
-    finally:
-        con.close()
-    with pytest.MonkeyPatch.context() as patch:
-        patch.setenv("RCM_TEST_SCOPE", "changed")
-        scoped = run_dbt(select, warehouse, tmp_path / "target")
-    assert scoped.returncode != 0 and f"FAIL 1 {test_name}" in scoped.stdout, scoped.stdout[-3000:]
 
 
 # --- when a build may be incremental (build_state.plan_build), on an in-memory warehouse ---------

@@ -16,7 +16,7 @@ import dagster as dg
 from orchestration.defs.checks import raw_checks
 from orchestration.defs.jobs import ingest_job, make_build_job
 from orchestration.defs.raw_assets import raw_files
-from orchestration.defs.schedules import daily_build_schedule
+from orchestration.defs.schedules import daily_build_schedule, weekly_full_build_schedule
 from orchestration.defs.sensors import inbox_sensor
 
 
@@ -46,7 +46,7 @@ def build_definitions() -> dg.Definitions:
         assets=assets,
         asset_checks=raw_checks,
         jobs=[ingest_job, make_build_job(build_assets)],
-        schedules=[daily_build_schedule],
+        schedules=[daily_build_schedule, weekly_full_build_schedule],
         sensors=[inbox_sensor],
         resources=resources,
     )

@@ -38,7 +38,14 @@ def test_definitions_load(defs) -> None:
     ingest = defs.resolve_job_def("ingest_job")
     build = defs.resolve_job_def("build_job")
     assert ingest.tags["rcm/writer"] == "warehouse" and build.tags["rcm/writer"] == "warehouse"
-    assert defs.resolve_schedule_def("daily_build_schedule").job_name == "build_job"
+    daily = defs.resolve_schedule_def("daily_build_schedule")
+    weekly = defs.resolve_schedule_def("weekly_full_build_schedule")
+    assert daily.job_name == weekly.job_name == "build_job"
+    # every day once: incremental Monday to Saturday, a full refresh (every test on every row) Sunday
+    assert (daily.cron_schedule, weekly.cron_schedule) == ("0 6 * * 1-6", "0 6 * * 0")
+    config = weekly.evaluate_tick(dg.build_schedule_context()).run_requests[0].run_config
+    assert config == {"ops": {"rcm_dbt_assets": {"config": {"full_refresh": True}}}}
+    dg.validate_run_config(build, config)  # raises when the job does not take it
     assert defs.resolve_sensor_def("inbox_sensor").job_name == "ingest_job"
 
 

@@ -95,20 +95,23 @@ def _environment(**values: str) -> Iterator[None]:
                 os.environ[key] = value
 
 
-def dbt_build_args(config: DbtBuildConfig, *, full_refresh: bool | None = None) -> list[str]:
+def dbt_build_args(
+    config: DbtBuildConfig, *, full_refresh: bool | None = None, skip_unchanged: bool = False
+) -> list[str]:
     """The dbt command line (without the selection dagster-dbt adds for a subset).
 
-    An incremental build leaves out the unit tests and the seeds: the unit tests' inputs are fixed in
-    the project, and the seed files are loaded already; both are byte for byte those of the last
-    recorded build (any edit changes the checksum, and the build is then a full refresh, which runs
-    and loads them). The seeds' data tests still run.
+    ``skip_unchanged`` (a whole incremental build) leaves out the unit tests and the seeds: the unit
+    tests' inputs are fixed in the project, and the seed files are loaded already; both are byte for
+    byte those of the last recorded build (any edit changes the checksum, and the build is then a
+    full refresh, which runs and loads them). The seeds' data tests still run. A subset chosen in
+    the Dagster UI runs what it selects.
     """
     args = ["build"]
     if config.as_of_date:
         args += ["--vars", json.dumps({"as_of_date": config.as_of_date})]
     if config.full_refresh if full_refresh is None else full_refresh:
         args.append("--full-refresh")
-    else:
+    elif skip_unchanged:
         args += ["--exclude-resource-type", "unit_test", "--exclude-resource-type", "seed"]
     return args
 
@@ -146,10 +149,11 @@ def rcm_dbt_assets(
         # On a whole incremental run the data tests of incremental models and raw staging views
         # check the changed files and keys only (dbt_project/macros/test_scope.sql). A subset (say,
         # checks re-run from the UI) may not rebuild the change lists: it tests every row.
-        scope = "changed" if not plan.full_refresh and not subset else "all"
+        whole_incremental = not plan.full_refresh and not subset
+        scope = "changed" if whole_incremental else "all"
         with _environment(RCM_WAREHOUSE_PATH=str(settings.warehouse_path), RCM_TEST_SCOPE=scope):
             invocation = dbt.cli(
-                dbt_build_args(config, full_refresh=plan.full_refresh),
+                dbt_build_args(config, full_refresh=plan.full_refresh, skip_unchanged=whole_incremental),
                 context=context,
                 target_path=BUILD_TARGET_DIR,
             )

@@ -128,3 +128,16 @@ def test_dbt_resource_skips_only_what_the_project_does_not_use() -> None:
     theirs = DbtCliResource(project_dir=DBT_PROJECT, dbt_executable=dbt_executable())
     assert ours._cli_version == theirs._cli_version  # theirs runs `dbt --version`
     assert ours._initialize_dbt_core_adapter([]) is None
+
+
+def test_only_a_whole_incremental_build_skips_unit_tests_and_seed_loads(defs) -> None:
+    from orchestration.defs.dbt_assets import DbtBuildConfig, dbt_build_args
+
+    skip = ["--exclude-resource-type", "unit_test", "--exclude-resource-type", "seed"]
+    config = DbtBuildConfig()
+    assert dbt_build_args(config, full_refresh=False, skip_unchanged=True) == ["build", *skip]
+    # a subset picked in the Dagster UI runs what it selects, seeds and unit tests included
+    assert dbt_build_args(config, full_refresh=False, skip_unchanged=False) == ["build"]
+    assert dbt_build_args(config, full_refresh=True, skip_unchanged=True) == ["build", "--full-refresh"]
+    pinned = dbt_build_args(DbtBuildConfig(as_of_date="2026-01-31"), full_refresh=True)
+    assert pinned == ["build", "--vars", '{"as_of_date": "2026-01-31"}', "--full-refresh"]

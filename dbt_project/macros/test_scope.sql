@@ -60,38 +60,28 @@
             or flags.FULL_REFRESH or var('as_of_date', none) is not none -%}
         {{ return('') }}
     {%- endif -%}
-    {%- set found = namespace(model=none, files=none, keys=none, ledger=none) -%}
-    {%- for node in graph.nodes.values() if node.resource_type == 'model' -%}
-        {%- if node.name == 'int_changed_files_listed' -%}
-            {%- set found.files = node.relation_name -%}
-        {%- elif node.name == 'int_changed_match_keys_listed' -%}
-            {%- set found.keys = node.relation_name -%}
-        {%- elif node.name == 'stg_raw__load_ledger' -%}
-            {%- set found.ledger = node.relation_name -%}
-        {%- endif -%}
-        {%- if node.alias | lower == relation.identifier | lower
-                and node.schema | lower == relation.schema | lower -%}
-            {%- set found.model = node -%}
-        {%- endif -%}
-    {%- endfor -%}
-    {%- if found.model is none -%}
+    {#- models are looked up by name: no model of this project has an alias -#}
+    {%- set model = graph.nodes.get('model.' ~ project_name ~ '.' ~ relation.identifier) -%}
+    {%- if model is none -%}
         {{ return('') }}
     {%- endif -%}
-    {%- if found.model.config.get('meta', {}).get('rcm_test_scope') == 'file' -%}
-        {%- set built_files = graph.sources.values() | selectattr('source_name', 'equalto', 'build_state')
-                                | selectattr('name', 'equalto', 'built_files') | first -%}
-        {{ return('file_id in (select file_id from (' ~ rcm_changed_files(found.ledger, built_files.relation_name) ~ '))') }}
+    {%- if model.config.get('meta', {}).get('rcm_test_scope') == 'file' -%}
+        {%- set ledger = graph.nodes['model.' ~ project_name ~ '.stg_raw__load_ledger'] -%}
+        {%- set built_files = graph.sources['source.' ~ project_name ~ '.build_state.built_files'] -%}
+        {{ return('file_id in (select file_id from (' ~ rcm_changed_files(ledger.relation_name, built_files.relation_name) ~ '))') }}
     {%- endif -%}
-    {%- if found.model.config.materialized != 'incremental'
-            or found.model.config.get('incremental_strategy') != 'rcm_replace' -%}
+    {%- if model.config.materialized != 'incremental'
+            or model.config.get('incremental_strategy') != 'rcm_replace' -%}
         {{ return('') }}
     {%- endif -%}
-    {%- set kind = found.model.config.get('rcm_replace_by') -%}
-    {%- set column = found.model.config.get('rcm_replace_column') -%}
+    {%- set kind = model.config.get('rcm_replace_by') -%}
+    {%- set column = model.config.get('rcm_replace_column') -%}
     {%- if kind == 'file' -%}
-        {{ return(column ~ ' in (select file_id from ' ~ found.files ~ ')') }}
+        {%- set files = graph.nodes['model.' ~ project_name ~ '.int_changed_files_listed'] -%}
+        {{ return(column ~ ' in (select file_id from ' ~ files.relation_name ~ ')') }}
     {%- elif kind == 'match_key' -%}
-        {{ return('coalesce(' ~ column ~ ", '') in (select match_key from " ~ found.keys ~ ')') }}
+        {%- set keys = graph.nodes['model.' ~ project_name ~ '.int_changed_match_keys_listed'] -%}
+        {{ return('coalesce(' ~ column ~ ", '') in (select match_key from " ~ keys.relation_name ~ ')') }}
     {%- endif -%}
-    {{ exceptions.raise_compiler_error("rcm_test_scope: " ~ found.model.name ~ " has no rcm_replace_by 'file' or 'match_key'") }}
+    {{ exceptions.raise_compiler_error("rcm_test_scope: " ~ model.name ~ " has no rcm_replace_by 'file' or 'match_key'") }}
 {%- endmacro %}

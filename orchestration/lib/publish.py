@@ -236,11 +236,12 @@ def _write_delta(
         f"select * from {MART_SCHEMA}.{name} where {_match_key(column)} in "  # noqa: S608
         f"(select match_key from read_parquet({_sql_path(keys)}))"
     )
-    row_count = con.execute(f"select count(*) from ({selected})").fetchone()[0]  # noqa: S608
+    _copy(con, selected, name, rows)
+    # counted from the written file's metadata, not by running the selection a second time
+    row_count = con.execute(f"select count(*) from read_parquet({_sql_path(rows)})").fetchone()[0]  # noqa: S608
     if row_count > MAX_DELTA_SHARE * total_rows:
         shutil.rmtree(folder)
         return None
-    _copy(con, selected, name, rows)
     try:
         os.link(base, staging / f"{name}.parquet")
     except OSError:  # a file system without hard links: a copy of the bytes, still no rewrite

@@ -135,25 +135,22 @@ class BuildSummary:
         def count(kind: str, *statuses: str) -> int:
             return sum(self.counts.get(kind, {}).get(status, 0) for status in statuses)
 
+        incremental = (self.mode or "").startswith("incremental")
         out = [
             f"build {'succeeded' if self.success else 'FAILED'} in {self.seconds:.1f} s"
             + (f" ({self.mode})" if self.mode else ""),
             (
                 f"  seeds loaded: {count('seed', 'success')}"
-                if self.counts.get("seed") or not (self.mode or "").startswith("incremental")
+                if self.counts.get("seed") or not incremental
                 else "  seeds: already loaded"
             )
             + f"   models built: {count('model', 'success')}"
             f" (errors: {count('model', 'error')}, skipped: {count('model', 'skipped')})",
             f"  data tests passed: {count('test', 'pass')}   failed: {count('test', 'fail', 'error')}"
             f"   warned: {count('test', 'warn')}"
-            + (
-                " (on incremental models: changed rows only)"
-                if (self.mode or "").startswith("incremental")
-                else ""
-            ),
+            + (" (on incremental models: changed rows only)" if incremental else ""),
             f"  unit tests passed: {count('unit_test', 'pass')}   failed: {count('unit_test', 'fail', 'error')}"
-            if self.counts.get("unit_test") or not (self.mode or "").startswith("incremental")
+            if self.counts.get("unit_test") or not incremental
             else "  unit tests: not run (incremental: the code is that of the last recorded build)",
         ]
         for name in self.failures[:20]:

@@ -27,8 +27,10 @@ every model, including those a subset skipped (replacing a key's rows is idempot
 
 from __future__ import annotations
 
+import contextlib
 import datetime as dt
 import hashlib
+from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING
@@ -57,6 +59,18 @@ class BuildPlan:
     @property
     def mode(self) -> str:
         return "full refresh" if self.full_refresh else "incremental"
+
+
+@contextlib.contextmanager
+def _transaction(con: duckdb.DuckDBPyConnection) -> Iterator[None]:
+    """One transaction: committed when the block ends, rolled back when it raises."""
+    con.execute("begin transaction")
+    try:
+        yield
+    except BaseException:
+        con.execute("rollback")
+        raise
+    con.execute("commit")
 
 
 def ensure_build_state(con: duckdb.DuckDBPyConnection) -> None:
@@ -155,20 +169,18 @@ def _plan(
 def forget(con: duckdb.DuckDBPyConnection) -> None:
     """Drop the record: the next build is a full refresh (and the next publish writes everything)."""
     ensure_build_state(con)
-    con.execute("begin transaction")
-    con.execute("delete from build_state.builds")
-    con.execute("delete from build_state.built_files")
-    con.execute("delete from build_state.publish_state")
-    con.execute("delete from build_state.unpublished_keys")
-    con.execute("commit")
+    with _transaction(con):
+        con.execute("delete from build_state.builds")
+        con.execute("delete from build_state.built_files")
+        con.execute("delete from build_state.publish_state")
+        con.execute("delete from build_state.unpublished_keys")
 
 
 def note_changes(con: duckdb.DuckDBPyConnection, *, full_refresh: bool) -> None:
     """After a successful dbt run: add the match keys it rebuilt (int_changed_match_keys_listed) to
     those not yet published; after a full refresh, everything is unpublished."""
     ensure_build_state(con)
-    con.execute("begin transaction")
-    try:
+    with _transaction(con):
         if full_refresh:
             con.execute("delete from build_state.publish_state")
             con.execute("delete from build_state.unpublished_keys")
@@ -178,10 +190,6 @@ def note_changes(con: duckdb.DuckDBPyConnection, *, full_refresh: bool) -> None:
                 "select distinct match_key from intermediate.int_changed_match_keys_listed"
             )
             con.execute("update build_state.publish_state set dirty = false")
-        con.execute("commit")
-    except BaseException:
-        con.execute("rollback")
-        raise
 
 
 def changed_since_publish(con: duckdb.DuckDBPyConnection) -> ChangedSince | None:
@@ -198,23 +206,17 @@ def changed_since_publish(con: duckdb.DuckDBPyConnection) -> ChangedSince | None
 def mark_published(con: duckdb.DuckDBPyConnection, snapshot_id: str) -> None:
     """After a publish: the warehouse equals snapshot ``snapshot_id``, nothing is unpublished."""
     ensure_build_state(con)
-    con.execute("begin transaction")
-    try:
+    with _transaction(con):
         con.execute("delete from build_state.unpublished_keys")
         con.execute("delete from build_state.publish_state")
         con.execute("insert into build_state.publish_state values (?, false)", [snapshot_id])
-        con.execute("commit")
-    except BaseException:
-        con.execute("rollback")
-        raise
 
 
 def record_build(con: duckdb.DuckDBPyConnection, checksum: str) -> int:
     """Record every loaded file and whether it is current (call after the build succeeded); returns
     the number of current ones."""
     ensure_build_state(con)
-    con.execute("begin transaction")
-    try:
+    with _transaction(con):
         con.execute("delete from build_state.built_files")
         con.execute(
             "insert into build_state.built_files (file_id, is_current) "
@@ -223,10 +225,6 @@ def record_build(con: duckdb.DuckDBPyConnection, checksum: str) -> int:
         count = con.execute("select count(*) from build_state.built_files where is_current").fetchone()[0]
         con.execute("delete from build_state.builds")
         con.execute("insert into build_state.builds values (?, now(), ?)", [checksum, count])
-        con.execute("commit")
-    except BaseException:
-        con.execute("rollback")
-        raise
     return int(count)
 
 

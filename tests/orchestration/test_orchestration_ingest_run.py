@@ -165,3 +165,58 @@ def test_rcm_ingest_usage_errors(home: Settings, capsys: pytest.CaptureFixture[s
         main(["ingest", "--help"])
     assert exit_info.value.code == 0
     assert "a quarantined file" in capsys.readouterr().out
+
+
+def test_in_process_runs_store_events_without_a_checkpoint_per_event(home: Settings, tmp_path: Path) -> None:
+    """Dagster's per-event SQLite connections: NORMAL sync and no WAL checkpoint on each close, while
+    a job runs in this process; everything as before once it finished, and every event still stored."""
+    import sqlalchemy
+    from sqlalchemy.pool import NullPool
+
+    from orchestration.lib import dagster_home
+
+    probe = tmp_path / "probe.db"
+    engine = sqlalchemy.create_engine(f"sqlite:///{probe}", poolclass=NullPool)
+    with engine.connect() as connection:
+        connection.execute(sqlalchemy.text("PRAGMA journal_mode=WAL"))
+        connection.execute(sqlalchemy.text("create table t (x int)"))
+        connection.commit()
+
+    def write_and_read_sync() -> int:
+        with engine.connect() as connection:
+            connection.execute(sqlalchemy.text("insert into t values (1)"))
+            connection.commit()
+            return int(connection.execute(sqlalchemy.text("PRAGMA synchronous")).scalar_one())
+
+    wal = Path(f"{probe}-wal")
+    with dagster_home._sqlite_storage_without_fsyncs():
+        assert write_and_read_sync() == 1  # NORMAL
+        # the connection closed, but the held one keeps the WAL from being checkpointed away
+        assert wal.exists() and wal.stat().st_size > 0
+        assert write_and_read_sync() == 1
+    assert not wal.exists()  # the held connection closed last and checkpointed
+    assert write_and_read_sync() == 2  # FULL again: the listener is gone
+    with engine.connect() as connection:
+        assert connection.execute(sqlalchemy.text("select count(*) from t")).scalar_one() == 3
+
+    @dg.asset
+    def one() -> int:
+        return 1
+
+    @dg.asset(deps=[one])
+    def two() -> int:
+        return 2
+
+    definitions = dg.Definitions(assets=[one, two], jobs=[dg.define_asset_job("probe_job")])
+    result = dagster_home.execute_job_in_process("probe_job", definitions=definitions, settings=home)
+    assert result.success
+    with dagster_instance(home) as instance:
+        stored = instance.all_logs(result.run_id)
+        materialized = {
+            event.dagster_event.asset_key.path[-1]
+            for event in stored
+            if event.dagster_event and event.dagster_event.is_step_materialization
+        }
+        assert materialized == {"one", "two"}
+        assert any(event.dagster_event and event.dagster_event.is_successful_output for event in stored)
+        assert instance.get_run_by_id(result.run_id).is_success

@@ -33,7 +33,7 @@ def one(con: duckdb.DuckDBPyConnection, sql: str) -> object:
 
 def test_build_summary_counts(synthetic_home: BuiltWarehouse) -> None:
     summary = synthetic_home.summary
-    assert summary.counts["model"] == {"success": 52}
+    assert summary.counts["model"] == {"success": 53}
     assert summary.counts["unit_test"] == {"pass": 5}
     assert summary.counts["test"].get("fail", 0) == 0
     assert summary.snapshot_id

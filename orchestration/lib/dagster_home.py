@@ -146,6 +146,10 @@ def release_stale_warehouse_slots(instance: DagsterInstance) -> list[str]:
     return freed
 
 
+# How often Dagster's SQLite files are checkpointed while a job runs in this process (see below).
+CHECKPOINT_SECONDS = 1.0
+
+
 @contextlib.contextmanager
 def _sqlite_storage_without_fsyncs() -> Iterator[None]:
     """Dagster's SQLite storages at the cost of a run, not of a commit, while a job runs here.
@@ -160,8 +164,14 @@ def _sqlite_storage_without_fsyncs() -> Iterator[None]:
     While this is open, every SQLite connection SQLAlchemy makes in this process gets
     ``synchronous=NORMAL`` (WAL mode stays consistent on a crash; the last commits before a power
     loss may be lost, which for a run's event log is acceptable), and each database file gets one
-    idle connection held open, so closing the per-event connection no longer checkpoints. SQLite
-    still checkpoints every 1,000 pages, and once when the held connection closes at the end.
+    idle connection held open, so closing the per-event connection no longer checkpoints.
+
+    Checkpoints still happen, at most once a second (CHECKPOINT_SECONDS): `rcm dagster` shows a
+    running run's logs by watching its ``<run id>.db`` file, which changes only when the WAL is
+    checkpointed into it. Without a checkpoint until the run ended, the UI would show an ``rcm
+    build`` frozen at its start (why a pooled event log was dropped before: ADR 0003). A thread
+    checkpoints every held file (``PASSIVE``: it never waits for Dagster's own connections), so
+    the UI lags a second at most, and the last one runs when the held connections close.
     """
     import sqlite3
     import threading
@@ -196,11 +206,25 @@ def _sqlite_storage_without_fsyncs() -> Iterator[None]:
                 with contextlib.suppress(sqlite3.Error):
                     held[path].execute("PRAGMA schema_version").fetchall()
 
+    stop = threading.Event()
+
+    def checkpoint_now_and_then() -> None:
+        while not stop.wait(CHECKPOINT_SECONDS):
+            with lock:
+                for connection in held.values():
+                    with contextlib.suppress(sqlite3.Error):
+                        # a no-op (the file is not touched) when nothing was written since
+                        connection.execute("PRAGMA wal_checkpoint(PASSIVE)").fetchall()
+
+    checkpointer = threading.Thread(target=checkpoint_now_and_then, name="rcm-sqlite-checkpoint", daemon=True)
     event.listen(Engine, "connect", on_connect)
+    checkpointer.start()
     try:
         yield
     finally:
         event.remove(Engine, "connect", on_connect)
+        stop.set()
+        checkpointer.join()
         with lock:
             for connection in held.values():
                 with contextlib.suppress(sqlite3.Error):

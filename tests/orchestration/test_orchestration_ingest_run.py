@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 import sys
+import time
 from decimal import Decimal as D
 from pathlib import Path
 
@@ -167,7 +168,9 @@ def test_rcm_ingest_usage_errors(home: Settings, capsys: pytest.CaptureFixture[s
     assert "a quarantined file" in capsys.readouterr().out
 
 
-def test_in_process_runs_store_events_without_a_checkpoint_per_event(home: Settings, tmp_path: Path) -> None:
+def test_in_process_runs_store_events_without_a_checkpoint_per_event(
+    home: Settings, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
     """Dagster's per-event SQLite connections: NORMAL sync and no WAL checkpoint on each close, while
     a job runs in this process; everything as before once it finished, and every event still stored."""
     import sqlalchemy
@@ -189,11 +192,20 @@ def test_in_process_runs_store_events_without_a_checkpoint_per_event(home: Setti
             return int(connection.execute(sqlalchemy.text("PRAGMA synchronous")).scalar_one())
 
     wal = Path(f"{probe}-wal")
+    monkeypatch.setattr(dagster_home, "CHECKPOINT_SECONDS", 0.2)
     with dagster_home._sqlite_storage_without_fsyncs():
         assert write_and_read_sync() == 1  # NORMAL
         # the connection closed, but the held one keeps the WAL from being checkpointed away
         assert wal.exists() and wal.stat().st_size > 0
+        # ... until the checkpoint thread copies it into the database file, which is what the
+        # Dagster UI watches to show a running run's new events
+        before = probe.stat().st_mtime_ns
         assert write_and_read_sync() == 1
+        deadline = time.monotonic() + 10
+        while probe.stat().st_mtime_ns == before and time.monotonic() < deadline:
+            time.sleep(0.05)
+        assert probe.stat().st_mtime_ns != before
+        assert wal.exists()  # checkpointed, not deleted: the held connection is still open
     assert not wal.exists()  # the held connection closed last and checkpointed
     assert write_and_read_sync() == 2  # FULL again: the listener is gone
     with engine.connect() as connection:

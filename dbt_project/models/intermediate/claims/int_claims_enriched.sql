@@ -1,5 +1,6 @@
--- One row per claim (PCN × payer): everything fct_claims says about it that does not depend on the
--- as-of date, so that it can be rebuilt a match key at a time (ADR 0007). fct_claims adds the
+-- One row per claim (PCN × payer): everything fct_claims says about it that depends on the as-of
+-- date only through the cut of rows dated after it (which the default date never triggers, and a
+-- pinned date is a full refresh), so that it can be rebuilt a match key at a time (ADR 0007). fct_claims adds the
 -- as-of date's parts (the no-response status, days since submission), the payer's rules and the
 -- dimensions' names. The status here is null for a live claim without any remittance: whether it is
 -- 'submitted' or 'no_response' depends on its age at the as-of date.

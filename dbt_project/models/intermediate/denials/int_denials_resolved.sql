@@ -7,35 +7,48 @@
 --   open        none of these.
 -- Recovered dollars (net later payments) are shared among the record's denials, largest first, so
 -- two denials on one record never count the same dollars twice.
+-- Incremental by match key (ADR 0007): a denial's record, claim, later records, write-offs and lines
+-- all belong to one claim, so to one match key; the as-of cuts change nothing unless the date is
+-- pinned, and a pinned run is a full refresh.
+{{ config(materialized='incremental', incremental_strategy='rcm_replace', rcm_replace_by='match_key', rcm_replace_column='pcn_match_key') }}
+-- depends_on: {{ ref('int_changed_match_keys_listed') }}
 with
-
-adjustments as (
-
-    select * from {{ ref('int_remit_adjustments_classified') }}
-
-),
 
 remits as (
 
     select * from {{ ref('int_remits_matched') }}
+    where {{ rcm_changed_only('match_key', 'pcn_match_key') }}
+
+),
+
+adjustments as (
+
+    -- keyed by file: the files of the changed keys' records (the join to their records narrows it)
+    select * from {{ ref('int_remit_adjustments_classified') }}
+    {%- if rcm_incremental() %}
+    where file_id in (select file_id from remits)
+    {%- endif %}
 
 ),
 
 claims as (
 
     select * from {{ ref('int_claims_unioned') }}
+    where {{ rcm_changed_only('match_key', 'pcn_match_key') }}
 
 ),
 
 remit_summaries as (
 
     select * from {{ ref('int_claim_remits_summarized') }}
+    where {{ rcm_changed_only('match_key', 'pcn_match_key') }}
 
 ),
 
 write_offs as (
 
     select * from {{ ref('int_money_events_unioned') }}
+    where {{ rcm_changed_only('match_key', 'substring(patient_control_number, 1, 20)') }}
 
 ),
 
@@ -48,12 +61,14 @@ as_of as (
 remit_lines as (
 
     select * from {{ ref('int_remit_lines_matched') }}
+    where {{ rcm_changed_only('match_key', 'pcn_match_key') }}
 
 ),
 
 submission_lines as (
 
     select * from {{ ref('int_submission_lines_unioned') }}
+    where {{ rcm_changed_only('match_key', 'pcn_match_key') }}
 
 ),
 
@@ -268,7 +283,8 @@ final as (
         ) as integer) as denial_order,
         resolved.is_full_denial,
         resolved.file_id,
-        resolved.claim_position
+        resolved.claim_position,
+        claims.pcn_match_key
     from resolved
     inner join claims
         on resolved.claim_id = claims.claim_id

@@ -150,6 +150,118 @@ def release_stale_warehouse_slots(instance: DagsterInstance) -> list[str]:
 CHECKPOINT_SECONDS = 1.0
 
 
+class _HeldSqliteFiles:
+    """The state behind ``_sqlite_storage_without_fsyncs()``, one per process.
+
+    The SQLAlchemy listener is installed once and never removed (adding or removing one while it
+    fires in another thread is unsafe); it does nothing while no job is active. Each held
+    connection has its own lock, so the checkpoint thread never makes Dagster's next connect wait.
+    """
+
+    def __init__(self) -> None:
+        import threading
+
+        self.lock = threading.Lock()  # guards the fields below, never held during SQLite I/O
+        self.active = 0
+        self.files: dict[str, tuple[Any, Any]] = {}  # path -> (sqlite3.Connection, its lock)
+        self.listening = False
+        self.stop: Any = None
+        self.checkpointer: Any = None
+
+    def on_connect(self, dbapi_connection: Any, _record: Any) -> None:
+        import sqlite3
+
+        if not self.active or not isinstance(dbapi_connection, sqlite3.Connection):
+            return
+        cursor = dbapi_connection.cursor()
+        try:
+            # NORMAL only in WAL mode: a new run's file starts in rollback-journal mode, where
+            # NORMAL could corrupt the file on a power cut; in WAL mode it cannot.
+            if cursor.execute("PRAGMA journal_mode").fetchone()[0] == "wal":
+                cursor.execute("PRAGMA synchronous=NORMAL")
+            paths = [row[2] for row in cursor.execute("PRAGMA database_list") if row[2]]
+        finally:
+            cursor.close()
+        for path in paths:
+            with self.lock:
+                if not self.active:
+                    return
+                entry = self.files.get(path)
+                if entry is None:
+                    try:
+                        # autocommit: no transaction stays open, so it never holds a read snapshot
+                        # that would keep the WAL from being checkpointed; timeout=0: it never
+                        # waits for a lock, Dagster's own connections come first
+                        connection = sqlite3.connect(
+                            path, timeout=0, isolation_level=None, check_same_thread=False
+                        )
+                    except sqlite3.Error:
+                        continue  # stock behaviour for this file
+                    import threading
+
+                    entry = self.files[path] = (connection, threading.Lock())
+            connection, connection_lock = entry
+            # A read opens the WAL index, and SQLite counts a connection only from then on. It is
+            # repeated on every connect because a new run's file turns to WAL after Dagster created
+            # its tables.
+            with connection_lock, contextlib.suppress(sqlite3.Error):
+                connection.execute("PRAGMA schema_version").fetchall()
+
+    def checkpoint_all(self) -> None:
+        import sqlite3
+
+        with self.lock:
+            entries = list(self.files.values())
+        for connection, connection_lock in entries:
+            with connection_lock, contextlib.suppress(sqlite3.Error):
+                # a no-op (the file is not touched) when nothing was written since
+                connection.execute("PRAGMA wal_checkpoint(PASSIVE)").fetchall()
+
+    def enter(self) -> None:
+        import threading
+
+        from sqlalchemy import event
+        from sqlalchemy.engine import Engine
+
+        with self.lock:
+            self.active += 1
+            if self.active > 1:
+                return
+            if not self.listening:
+                event.listen(Engine, "connect", self.on_connect)
+                self.listening = True
+            stop = self.stop = threading.Event()
+
+            def checkpoint_now_and_then() -> None:
+                while not stop.wait(CHECKPOINT_SECONDS):
+                    self.checkpoint_all()
+
+            self.checkpointer = threading.Thread(
+                target=checkpoint_now_and_then, name="rcm-sqlite-checkpoint", daemon=True
+            )
+            self.checkpointer.start()
+
+    def exit(self) -> None:
+        import sqlite3
+
+        with self.lock:
+            self.active -= 1
+            if self.active:
+                return
+            stop, checkpointer = self.stop, self.checkpointer
+            entries = list(self.files.values())
+            self.files.clear()
+        stop.set()
+        checkpointer.join()
+        for connection, connection_lock in entries:
+            # the last connection to close checkpoints the WAL into the file and removes it
+            with connection_lock, contextlib.suppress(sqlite3.Error):
+                connection.close()
+
+
+_HELD_SQLITE_FILES = _HeldSqliteFiles()
+
+
 @contextlib.contextmanager
 def _sqlite_storage_without_fsyncs() -> Iterator[None]:
     """Dagster's SQLite storages at the cost of a run, not of a commit, while a job runs here.
@@ -161,75 +273,29 @@ def _sqlite_storage_without_fsyncs() -> Iterator[None]:
     the run's main thread in ``store_event``, partly on the critical path (dbt's events queue
     behind it).
 
-    While this is open, every SQLite connection SQLAlchemy makes in this process gets
-    ``synchronous=NORMAL`` (WAL mode stays consistent on a crash; the last commits before a power
-    loss may be lost, which for a run's event log is acceptable), and each database file gets one
-    idle connection held open, so closing the per-event connection no longer checkpoints.
+    While a job runs here, every SQLite connection SQLAlchemy makes in this process to a file in
+    WAL mode gets ``synchronous=NORMAL``, and each file gets one idle connection held open, so
+    closing the per-event connection no longer checkpoints. The price of NORMAL: the file stays
+    consistent after any crash, but a power cut or OS crash can lose the last commits. That
+    applies to every Dagster file touched here: a run's events, ``runs.db`` and ``index.db`` (run
+    status, materializations, the warehouse pool's slots). A run could then show as still
+    started after a reboot, holding a pool slot; the next ``rcm`` run's
+    ``release_stale_warehouse_slots`` marks such a run failed and frees its slot, as for a killed
+    ``rcm``, unless a new process happens to have the dead one's pid.
 
-    Checkpoints still happen, at most once a second (CHECKPOINT_SECONDS): `rcm dagster` shows a
+    Checkpoints still happen, about once a second (CHECKPOINT_SECONDS): `rcm dagster` shows a
     running run's logs by watching its ``<run id>.db`` file, which changes only when the WAL is
     checkpointed into it. Without a checkpoint until the run ended, the UI would show an ``rcm
     build`` frozen at its start (why a pooled event log was dropped before: ADR 0003). A thread
-    checkpoints every held file (``PASSIVE``: it never waits for Dagster's own connections), so
-    the UI lags a second at most, and the last one runs when the held connections close.
+    checkpoints every held file (``PASSIVE``: it never waits for Dagster's connections, and may
+    copy only part of the WAL while another process reads, so the UI lags a second or a little
+    more), and the last one runs when the held connections close at the end.
     """
-    import sqlite3
-    import threading
-
-    from sqlalchemy import event
-    from sqlalchemy.engine import Engine
-
-    held: dict[str, sqlite3.Connection] = {}
-    lock = threading.Lock()
-
-    def on_connect(dbapi_connection: Any, _record: Any) -> None:
-        if not isinstance(dbapi_connection, sqlite3.Connection):
-            return
-        cursor = dbapi_connection.cursor()
-        try:
-            cursor.execute("PRAGMA synchronous=NORMAL")
-            files = [row[2] for row in cursor.execute("PRAGMA database_list") if row[2]]
-        finally:
-            cursor.close()
-        with lock:
-            for path in files:
-                if path not in held:
-                    # autocommit (isolation_level=None): no transaction stays open, so it never
-                    # holds a read snapshot that would keep the WAL from being checkpointed.
-                    # timeout=0: never wait for a lock here, Dagster's own connection comes first.
-                    held[path] = sqlite3.connect(
-                        path, timeout=0, isolation_level=None, check_same_thread=False
-                    )
-                # A read opens the WAL index, and SQLite counts a connection only from then on. It
-                # is repeated on every connect because a new run's file starts in rollback-journal
-                # mode and turns to WAL after Dagster created its tables.
-                with contextlib.suppress(sqlite3.Error):
-                    held[path].execute("PRAGMA schema_version").fetchall()
-
-    stop = threading.Event()
-
-    def checkpoint_now_and_then() -> None:
-        while not stop.wait(CHECKPOINT_SECONDS):
-            with lock:
-                for connection in held.values():
-                    with contextlib.suppress(sqlite3.Error):
-                        # a no-op (the file is not touched) when nothing was written since
-                        connection.execute("PRAGMA wal_checkpoint(PASSIVE)").fetchall()
-
-    checkpointer = threading.Thread(target=checkpoint_now_and_then, name="rcm-sqlite-checkpoint", daemon=True)
-    event.listen(Engine, "connect", on_connect)
-    checkpointer.start()
+    _HELD_SQLITE_FILES.enter()
     try:
         yield
     finally:
-        event.remove(Engine, "connect", on_connect)
-        stop.set()
-        checkpointer.join()
-        with lock:
-            for connection in held.values():
-                with contextlib.suppress(sqlite3.Error):
-                    connection.close()
-            held.clear()
+        _HELD_SQLITE_FILES.exit()
 
 
 def execute_job_in_process(

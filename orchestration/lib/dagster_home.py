@@ -19,6 +19,7 @@ import contextlib
 import logging
 import os
 import socket
+import threading
 from collections.abc import Iterator, Mapping
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
@@ -70,7 +71,9 @@ def ensure_dagster_home(settings: Settings | None = None) -> Path:
         current = config.read_text(encoding="utf-8")
         if current == wanted or not current.startswith(MANAGED_MARKER):
             return home
-    tmp = config.with_suffix(".yaml.tmp")
+    # A temporary name of this process and thread: two `rcm` commands starting together on a new
+    # home (or two threads) must not rename each other's half-written file away.
+    tmp = config.with_name(f"{config.name}.{os.getpid()}.{threading.get_ident()}.tmp")
     tmp.write_text(wanted, encoding="utf-8")
     os.replace(tmp, config)
     return home

@@ -141,3 +141,29 @@ def test_only_a_whole_incremental_build_skips_unit_tests_and_seed_loads(defs) ->
     assert dbt_build_args(config, full_refresh=True, skip_unchanged=True) == ["build", "--full-refresh"]
     pinned = dbt_build_args(DbtBuildConfig(as_of_date="2026-01-31"), full_refresh=True)
     assert pinned == ["build", "--vars", '{"as_of_date": "2026-01-31"}', "--full-refresh"]
+
+
+def test_ensure_dagster_home_when_two_threads_start_together(tmp_path: Path) -> None:
+    """Both write the config at once on a new home: neither fails, and the file is ours, whole."""
+    import threading
+
+    settings = replace(get_settings(), home=tmp_path / "home")
+    config = settings.dagster_home / "dagster.yaml"
+    errors: list[BaseException] = []
+
+    def start() -> None:
+        try:
+            ensure_dagster_home(settings)
+        except BaseException as error:  # collected and asserted below
+            errors.append(error)
+
+    for _ in range(25):
+        config.unlink(missing_ok=True)
+        threads = [threading.Thread(target=start) for _ in range(4)]
+        for thread in threads:
+            thread.start()
+        for thread in threads:
+            thread.join()
+        assert errors == []
+        assert config.read_text(encoding="utf-8") == dagster_yaml_text()
+    assert sorted(path.name for path in settings.dagster_home.glob("*.tmp")) == []

@@ -19,6 +19,7 @@ import contextlib
 import logging
 import os
 import socket
+import sqlite3
 import threading
 from collections.abc import Iterator, Mapping
 from pathlib import Path
@@ -162,18 +163,14 @@ class _HeldSqliteFiles:
     """
 
     def __init__(self) -> None:
-        import threading
-
         self.lock = threading.Lock()  # guards the fields below, never held during SQLite I/O
         self.active = 0
-        self.files: dict[str, tuple[Any, Any]] = {}  # path -> (sqlite3.Connection, its lock)
+        self.files: dict[str, tuple[sqlite3.Connection, threading.Lock]] = {}  # path -> (held, its lock)
         self.listening = False
-        self.stop: Any = None
-        self.checkpointer: Any = None
+        self.stop = threading.Event()
+        self.checkpointer: threading.Thread | None = None
 
     def on_connect(self, dbapi_connection: Any, _record: Any) -> None:
-        import sqlite3
-
         if not self.active or not isinstance(dbapi_connection, sqlite3.Connection):
             return
         cursor = dbapi_connection.cursor()
@@ -200,8 +197,6 @@ class _HeldSqliteFiles:
                         )
                     except sqlite3.Error:
                         continue  # stock behaviour for this file
-                    import threading
-
                     entry = self.files[path] = (connection, threading.Lock())
             connection, connection_lock = entry
             # A read opens the WAL index, and SQLite counts a connection only from then on. It is
@@ -211,8 +206,6 @@ class _HeldSqliteFiles:
                 connection.execute("PRAGMA schema_version").fetchall()
 
     def checkpoint_all(self) -> None:
-        import sqlite3
-
         with self.lock:
             entries = list(self.files.values())
         for connection, connection_lock in entries:
@@ -221,8 +214,6 @@ class _HeldSqliteFiles:
                 connection.execute("PRAGMA wal_checkpoint(PASSIVE)").fetchall()
 
     def enter(self) -> None:
-        import threading
-
         from sqlalchemy import event
         from sqlalchemy.engine import Engine
 
@@ -245,8 +236,6 @@ class _HeldSqliteFiles:
             self.checkpointer.start()
 
     def exit(self) -> None:
-        import sqlite3
-
         with self.lock:
             self.active -= 1
             if self.active:
@@ -255,7 +244,8 @@ class _HeldSqliteFiles:
             entries = list(self.files.values())
             self.files.clear()
         stop.set()
-        checkpointer.join()
+        if checkpointer is not None:  # started by the matching enter()
+            checkpointer.join()
         for connection, connection_lock in entries:
             # the last connection to close checkpoints the WAL into the file and removes it
             with connection_lock, contextlib.suppress(sqlite3.Error):

@@ -79,6 +79,14 @@ def pinned_snapshot(directory: Path) -> Iterator[Path]:
         _pinned.reset(token)
 
 
+@contextmanager
+def same_snapshot() -> Iterator[Path]:
+    """Within this block, every query reads the snapshot CURRENT names on entry: a page drawn from
+    several queries never mixes two snapshots when a publish swaps CURRENT meanwhile."""
+    with pinned_snapshot(current_snapshot_dir()) as directory:
+        yield directory
+
+
 def current_snapshot_dir() -> Path:
     """The live snapshot folder that ``$RCM_HOME/snapshots/CURRENT`` names, read now (never cached).
 

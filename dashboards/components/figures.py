@@ -6,10 +6,23 @@ all of a page's queries together; a dict costs nothing and dcc.Graph takes it as
 
 Money reaches a figure as Decimal and leaves as a JSON number: a chart is a display, and every sum
 was done in SQL or Decimal before it got here (`plot_number` is the one conversion).
+
+Margins are sized here, before the browser sees the figure (`fit_margins`). Plotly's automargin
+draws a chart, measures its tick labels, legend and colour bar, and when they need more room than
+`layout.margin` gives, draws the whole chart again: every chart of every page was drawn twice, ~60 %
+of a page's drawing time in headless Chromium (denials: 1.14 s of Plotly work, 0.42 s with margins
+that fit). `fit_margins` estimates the room from the figure's own labels with the advance widths of
+DejaVu Sans, the widest of the fonts the house font stack falls back to, so the estimate is an upper
+bound wherever the page is read; automargin stays on as the safety net (a label the estimate missed
+costs a second draw, never a clipped label). The browser tests check that no chart of any page needs
+more room than its figure asks for.
 """
 
 from __future__ import annotations
 
+import datetime as dt
+import math
+from collections.abc import Iterable
 from typing import Any
 
 Figure = dict[str, Any]
@@ -39,8 +52,19 @@ def plot_number(value: object) -> float | None:
 
 
 def axis(**settings: Any) -> dict[str, Any]:
-    """An axis with the house defaults (light grid, no zero line, room for long labels)."""
-    return {"gridcolor": GRID, "zeroline": False, "automargin": True, **settings}
+    """An axis with the house defaults (light grid, no zero line, room for long labels).
+
+    `ticklabeloverflow: allow`: plotly.js otherwise measures every tick label of a numeric or date
+    axis on every draw to hide any that would cross the chart's edge (~30 ms a chart in headless
+    Chromium); the margins from `fit_margins` already hold them.
+    """
+    return {
+        "gridcolor": GRID,
+        "zeroline": False,
+        "automargin": True,
+        "ticklabeloverflow": "allow",
+        **settings,
+    }
 
 
 def chart_layout(height: int = 340, show_legend: bool = True, **settings: Any) -> dict[str, Any]:
@@ -62,8 +86,198 @@ def chart_layout(height: int = 340, show_legend: bool = True, **settings: Any) -
     return base
 
 
-def figure(data: list[dict[str, Any]], figure_layout: dict[str, Any]) -> Figure:
-    return {"data": data, "layout": figure_layout}
+HALF = 520  # px: a chart in a half-width card (the .row grid) at the narrowest two-column window
+FULL = 1000  # px: a chart in a full-width card
+
+
+def figure(data: list[dict[str, Any]], figure_layout: dict[str, Any], width: int = HALF) -> Figure:
+    """A plotly.js figure dict whose margins already hold its labels (`width`: the card's chart width)."""
+    return {"data": data, "layout": fit_margins(data, figure_layout, width)}
+
+
+# ------------------------------------------------------------------------------------------ margins
+
+# Advance widths of DejaVu Sans, per mille of the font size, for ASCII 32 (space) to 126 (~). Other
+# characters count as a full em.
+_ADVANCE = (
+    318, 401, 460, 838, 636, 950, 780, 275, 390, 390, 500, 838, 318, 361, 318, 337, 636, 636, 636, 636,
+    636, 636, 636, 636, 636, 636, 337, 337, 838, 838, 838, 531, 1000, 684, 686, 698, 770, 632, 575, 775,
+    752, 295, 295, 656, 557, 863, 748, 787, 603, 787, 695, 635, 611, 732, 684, 989, 685, 611, 685, 390,
+    337, 390, 838, 500, 500, 613, 635, 550, 635, 615, 352, 635, 634, 278, 278, 579, 278, 974, 634, 612,
+    635, 635, 411, 521, 392, 634, 592, 818, 592, 592, 525, 636, 337, 636, 838,
+)  # fmt: skip
+# Calibrated on every chart of the 1,000,000-claim demo against the margins Plotly settles on in
+# headless Chromium (DejaVu Sans): each estimate came out 0-40 px over (a legend at times a row taller).
+LINE = 1.3  # line height, in font sizes
+SLACK = 1.03  # text measured this much wider, for kerning and rounding
+LABEL_PAD = 18  # px beside tick labels: tick standoff and padding
+LEGEND_ROW = 20  # px per row of a horizontal legend at 13 px
+LEGEND_ITEM = 70  # px of symbol and gaps per legend entry
+LEGEND_PAD = 28  # px around a top legend
+COLORBAR = 84  # px of a colour bar beside its tick labels: bar, padding and outline
+AUTO_TICKS = 6  # Plotly's default tick labels are short: "250k", "1.5M"
+
+
+def text_width(text: str, size: float = 13) -> float:
+    """Width in px of one line of `text` in DejaVu Sans at `size` px (an upper bound for the house stack)."""
+    return SLACK * size * sum(_ADVANCE[ord(c) - 32] if 32 <= ord(c) <= 126 else 1000 for c in text) / 1000
+
+
+def _widest(labels: Iterable[str], size: float) -> float:
+    return max((text_width(label, size) for label in labels), default=0.0)
+
+
+def _axis_ref(name: str) -> str:
+    """'xaxis' -> 'x', 'yaxis2' -> 'y2': how traces name the axis."""
+    return name[0] + name[5:]
+
+
+def _numbers(values: Any) -> list[float]:
+    return [float(v) for v in values or () if isinstance(v, int | float) and not isinstance(v, bool)]
+
+
+def _axis_values(data: list[dict[str, Any]], name: str, barmode: str | None) -> tuple[list[Any], list[float]]:
+    """(category labels, numbers) the traces put on axis `name` (numbers: what the axis must reach)."""
+    letter, ref = name[0], _axis_ref(name)
+    labels: list[Any] = []
+    numbers: list[float] = []
+    stacks: dict[Any, float] = {}
+    for trace in data:
+        if trace.get(f"{letter}axis", letter) != ref:
+            continue
+        values = trace.get(letter)
+        if trace.get("type") == "box" and letter == ("x" if trace.get("orientation") == "h" else "y"):
+            values = [*(trace.get("upperfence") or ()), *(trace.get("q3") or ())]
+        found = _numbers(values)
+        present = [v for v in values or () if v is not None]
+        if len(found) < len(present):
+            labels.extend(present)
+            continue
+        bases = _numbers(trace.get("base"))
+        if bases and len(bases) == len(found):
+            found = [b + v for b, v in zip(bases, found, strict=True)]
+        if barmode in ("stack", "relative") and trace.get("type") == "bar":
+            other = trace.get("y" if letter == "x" else "x") or range(len(found))
+            for key, value in zip(other, found, strict=False):
+                stacks[key] = stacks.get(key, 0.0) + max(value, 0.0)
+        else:
+            numbers.extend(found)
+    numbers.extend(stacks.values())
+    return labels, numbers
+
+
+def _number_label(value: float, settings: dict[str, Any]) -> str:
+    """The longest tick label an axis reaching `value` can show, in its tickformat."""
+    fmt = settings.get("tickformat")
+    if fmt in (",.0f", ".0f"):
+        body = format(value, fmt)  # d3's ",.0f" and ".0f" read the same in Python
+    elif abs(value) >= 1000:
+        body = "0" * (AUTO_TICKS - 1) + "k"
+    else:
+        body = format(value, ".0f") + ".5"
+    return f"{settings.get('tickprefix', '')}{body}{settings.get('ticksuffix', '')}"
+
+
+def _date_labels(settings: dict[str, Any]) -> tuple[list[str], int]:
+    fmt = settings.get("tickformat")
+    if not fmt:
+        return ["Mmm 00, 0000"], 2  # Plotly's own date ticks: "May 3" over "2026"
+    samples = [dt.date(2026, month, 28).strftime(fmt) for month in range(1, 13)]
+    return samples, 1
+
+
+def _tick_labels(
+    data: list[dict[str, Any]], name: str, settings: dict[str, Any], barmode: Any
+) -> tuple[list[str], int]:
+    """(the labels whose size matters, lines per label) for one axis."""
+    if settings.get("ticktext"):
+        return [str(t) for t in settings["ticktext"]], 1
+    labels, numbers = _axis_values(data, name, barmode)
+    if settings.get("type") == "date" or "%" in str(settings.get("tickformat", "")):
+        return _date_labels(settings)
+    if labels and settings.get("type") != "linear":
+        if all(isinstance(v, str) and len(v) == 10 and v[4] == "-" and v[7] == "-" for v in labels):
+            return _date_labels(settings)
+        return [str(v) for v in labels], 1
+    reach = settings.get("range")
+    top = max((abs(v) for v in (_numbers(reach) or numbers)), default=1.0)
+    if not reach:
+        top *= 1.1  # Plotly pads an autorange by ~5 %; the top tick never passes it
+    label = _number_label(top, settings)
+    if min(numbers, default=0.0) < 0:
+        label = "−" + label
+    return [label], 1
+
+
+def _legend_rows(data: list[dict[str, Any]], plot_width: float, size: float) -> int:
+    """Rows of a horizontal legend: one if every entry fits side by side, else plotly.js's columns as
+    wide as the widest entry."""
+    items = [
+        LEGEND_ITEM + text_width(str(t["name"]), size)
+        for t in data
+        if t.get("name") and t.get("showlegend", True) is not False
+    ]
+    if not items or sum(items) <= plot_width:
+        return len(items[:1])
+    per_row = max(1, int(plot_width // max(items)))
+    return math.ceil(len(items) / per_row)
+
+
+def slant(labels: list[str], width: int = HALF, size: float = 13) -> int:
+    """A tick angle for category labels along a horizontal axis: level when each fits its share of
+    the chart's width, else -30 degrees (set explicitly, so plotly.js does not choose after drawing)."""
+    band = (width - 120) / max(len(labels), 1)
+    return 0 if _widest(labels, size) + LABEL_PAD <= band else -30
+
+
+def fit_margins(data: list[dict[str, Any]], layout: dict[str, Any], width: int = HALF) -> dict[str, Any]:
+    """`layout` with its margins raised to hold its tick labels, axis titles, top legend and colour bar.
+
+    Never lowers a margin the caller set. `width` is the chart's width in px (the card's), used to
+    guess how many rows a horizontal legend wraps into and how far slanted labels reach left.
+    """
+    margin = dict(layout.get("margin") or {})
+    need = {side: float(margin.get(side, 0)) for side in ("l", "r", "t", "b")}
+    size = float((layout.get("font") or {}).get("size", 13))
+    barmode = layout.get("barmode")
+    for name in sorted(key for key in layout if key[:5] in ("xaxis", "yaxis")):
+        settings = layout[name] or {}
+        if settings.get("visible") is False:
+            continue
+        labels, lines = _tick_labels(data, name, settings, barmode)
+        wide = _widest(labels, size)
+        tall = size * LINE * lines
+        title = size * LINE + LABEL_PAD if (settings.get("title") or {}).get("text") else 0.0
+        if name.startswith("y"):
+            side = "r" if settings.get("side") == "right" else "l"
+            need[side] = max(need[side], wide + title + LABEL_PAD)
+            continue
+        angle = math.radians(abs(float(settings.get("tickangle") or 0)))
+        slant = size * math.sin(angle)  # a slanted label's anchor sits below the tick's end
+        need["b"] = max(
+            need["b"], wide * math.sin(angle) + tall * math.cos(angle) + slant + title + LABEL_PAD
+        )
+        if settings.get("range") and labels:
+            need["r"] = max(need["r"], wide / 2 + LABEL_PAD)  # a tick on the range's end is centred on it
+        if angle and labels:
+            # a slanted label hangs left of its tick: the first ones may reach past the plot's edge
+            band = max(width - need["l"] - need["r"], 100.0) / len(labels)
+            for index, label in enumerate(labels[:3]):
+                reach = text_width(label, size) * math.cos(angle) - (index + 0.5) * band
+                need["l"] = max(need["l"], reach + LABEL_PAD)
+    legend = layout.get("legend") or {}
+    if layout.get("showlegend", True) and legend.get("orientation") == "h" and float(legend.get("y", 0)) >= 1:
+        rows = _legend_rows(data, width - need["l"] - need["r"], size)
+        if rows:
+            need["t"] = max(need["t"], rows * LEGEND_ROW + LEGEND_PAD)
+    for trace in data:
+        bar = trace.get("colorbar")
+        if bar is not None and trace.get("showscale", True) is not False:
+            values = [v for row in trace.get("z") or () for v in _numbers(row)]
+            label = _number_label(max((abs(v) for v in values), default=1.0), bar)
+            title = text_width(str((bar.get("title") or {}).get("text", "")), size)
+            need["r"] = max(need["r"], COLORBAR + max(text_width(label, size), title))
+    return {**layout, "margin": {**margin, **{side: math.ceil(value) for side, value in need.items()}}}
 
 
 def empty_figure(message: str, height: int = 340) -> Figure:

@@ -99,7 +99,7 @@ def grid(
     return dag.AgGrid(
         id=component_id,
         columnDefs=column_defs,
-        rowData=[],
+        rowData=options.pop("rowData", []),
         defaultColDef={"sortable": True, "resizable": True},
         dashGridOptions=grid_options,
         className="ag-theme-alpine",

@@ -21,12 +21,16 @@ def card(title: str, body: Any, note: str | None = None, class_name: str = "") -
     return html.Div(children, className=f"card {class_name}".strip())
 
 
-def graph(component_id: str, height: int = 340) -> dcc.Loading:
+def graph(component_id: str, height: int = 340, figure: dict[str, Any] | None = None) -> dcc.Loading:
+    """A chart; a page that computed its figure in its layout passes it, so the chart is drawn once,
+    with its data, when it first appears (see `prefilled`)."""
+    extra = {"figure": figure} if figure is not None else {}
     return dcc.Loading(
         dcc.Graph(
             id=component_id,
             config={"displaylogo": False, "responsive": True},
             style={"height": f"{height}px"},
+            **extra,
         ),
         type="dot",
         delay_show=300,

@@ -8,13 +8,14 @@ from decimal import Decimal
 from typing import Any
 
 import dash
-from dash import Input, Output, dcc, html
+from dash import Input, Output, State, dcc, html
 
 from dashboards import audit, queries
-from dashboards.access import PAGES, page_callback
+from dashboards.access import PAGES, page_callback, require
 from dashboards.components import grids
 from dashboards.components.figures import (
     BUCKET_COLORS,
+    HALF,
     MONEY_TICKS,
     Figure,
     axis,
@@ -40,6 +41,7 @@ FILTERS = f"{KEY}-filters"
 AS_OF = f"{KEY}-as-of"
 SUMMARY = f"{KEY}-summary"
 BY_PAYER = f"{KEY}-by-payer"
+WIDE_LEFT = 620  # px: the by-payer chart's card is the wider of its row (3fr : 2fr)
 BY_RESPONSIBILITY = f"{KEY}-by-responsibility"
 LARGEST = f"{KEY}-largest"
 LARGEST_NOTE = f"{KEY}-largest-note"
@@ -65,13 +67,18 @@ def layout(**query: Any) -> html.Div:
         return refusal
     filters = from_mapping(query)
     try:
-        with queries.open_snapshot() as snap:
-            low, high = queries.aging_date_bounds(snap)
+        with queries.same_snapshot():
+            with queries.open_snapshot() as snap:
+                low, high = queries.aging_date_bounds(snap)
+            as_of = high
+            if filters.end and low and high and low <= filters.end <= high:
+                as_of = filters.end
+            tiles, by_payer, by_responsibility, filter_note = update_aging(
+                as_of.isoformat() if as_of else None, filters.to_dict()
+            )
+            largest_rows, largest_note = update_largest(filters.to_dict())
     except queries.SnapshotMissing as error:
         return missing_snapshot_layout(str(error))
-    as_of = high
-    if filters.end and low and high and low <= filters.end <= high:
-        as_of = filters.end
     return html.Div(
         [
             page_header(PAGE.title, "Open balances by age since first submission, on the date you pick."),
@@ -90,19 +97,19 @@ def layout(**query: Any) -> html.Div:
                         ),
                         className="date-single",
                     ),
-                    html.Span(id=FILTER_NOTE, className="card-note"),
+                    html.Span(filter_note, id=FILTER_NOTE, className="card-note"),
                 ],
                 className="controls",
             ),
-            dcc.Loading(html.Div(id=SUMMARY, className="tiles"), type="dot", delay_show=300),
+            dcc.Loading(html.Div(tiles, id=SUMMARY, className="tiles"), type="dot", delay_show=300),
             html.Div(
                 [
                     card(
                         "A/R by payer and age",
-                        graph(BY_PAYER, 380),
+                        graph(BY_PAYER, 380, figure=by_payer),
                         note="Stacked by days since first submission.",
                     ),
-                    card("Insurance vs patient", graph(BY_RESPONSIBILITY, 380)),
+                    card("Insurance vs patient", graph(BY_RESPONSIBILITY, 380, figure=by_responsibility)),
                 ],
                 className="row row-wide-left",
             ),
@@ -110,8 +117,8 @@ def layout(**query: Any) -> html.Div:
                 "Largest aged balances",
                 html.Div(
                     [
-                        html.P(id=LARGEST_NOTE, className="card-note"),
-                        grids.grid(LARGEST, LARGEST_COLUMNS, height=380),
+                        html.P(largest_note, id=LARGEST_NOTE, className="card-note"),
+                        grids.grid(LARGEST, LARGEST_COLUMNS, height=380, rowData=largest_rows),
                     ]
                 ),
             ),
@@ -126,7 +133,9 @@ dash.register_page(
 )
 
 
-def _stack(frame: Any, group_column: str, group_labels: dict[str, str], height: int = 380) -> Figure:
+def _stack(
+    frame: Any, group_column: str, group_labels: dict[str, str], height: int = 380, width: int = HALF
+) -> Figure:
     groups = list(dict.fromkeys(frame[group_column]))
     data = []
     for order, bucket in enumerate(queries.AGING_BUCKETS, start=1):
@@ -153,6 +162,7 @@ def _stack(frame: Any, group_column: str, group_labels: dict[str, str], height: 
             xaxis=axis(tickangle=-20),
             yaxis=axis(**MONEY_TICKS),
         ),
+        width=width,
     )
 
 
@@ -163,7 +173,7 @@ def payer_figure(frame: Any) -> Figure:
     names = dict(zip(frame["payer_id"], frame["payer_name"], strict=True))
     order = sorted(totals.index, key=lambda pid: (-totals[pid], pid))
     ordered = frame.set_index("payer_id").loc[order].reset_index()
-    return _stack(ordered, "payer_id", {pid: names[pid] for pid in order})
+    return _stack(ordered, "payer_id", {pid: names[pid] for pid in order}, width=WIDE_LEFT)
 
 
 def responsibility_figure(frame: Any) -> Figure:
@@ -220,9 +230,11 @@ def summary_tiles(frame: Any, as_of: dt.date) -> list[html.Div]:
     Output(BY_RESPONSIBILITY, "figure"),
     Output(FILTER_NOTE, "children"),
     Input(AS_OF, "date"),
-    Input(FILTERS, "data"),
+    State(FILTERS, "data"),
+    prevent_initial_call=True,  # the layout drew the page for its first date
 )
 def update_aging(as_of_text: str | None, filters_data: dict[str, Any] | None) -> tuple[Any, ...]:
+    """Tiles, the two aging charts and the filter note for the date picked (the layout calls it first)."""
     filters = GlobalFilters.from_dict(filters_data)
     with queries.open_snapshot() as snap:
         as_of = dt.date.fromisoformat(as_of_text[:10]) if as_of_text else queries.aging_date_bounds(snap)[1]
@@ -239,7 +251,7 @@ def update_aging(as_of_text: str | None, filters_data: dict[str, Any] | None) ->
     return summary_tiles(frame, as_of), payer_figure(frame), responsibility_figure(frame), " ".join(notes)
 
 
-@page_callback(KEY, Output(LARGEST, "rowData"), Output(LARGEST_NOTE, "children"), Input(FILTERS, "data"))
+@require(KEY)
 def update_largest(filters_data: dict[str, Any] | None) -> tuple[Any, Any]:
     """Claims open longer than 90 days at the snapshot's as-of date, largest balance first (audited)."""
     filters = GlobalFilters.from_dict(filters_data)

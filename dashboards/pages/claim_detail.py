@@ -19,6 +19,7 @@ from dashboards.components import grids
 from dashboards.components.figures import (
     AMBER,
     BLUE,
+    FULL,
     GRAY,
     GREEN,
     PURPLE,
@@ -239,6 +240,7 @@ def timeline_figure(events: Any) -> Figure:
             xaxis=axis(tickformat="%Y-%m-%d", type="date"),
             yaxis=axis(categoryorder="array", categoryarray=list(reversed(lanes)), type="category"),
         ),
+        width=FULL,
     )
 
 

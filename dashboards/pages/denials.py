@@ -11,11 +11,12 @@ import dash
 from dash import Input, Output, State, ctx, dcc, html, no_update
 
 from dashboards import audit, queries
-from dashboards.access import PAGES, page_callback
+from dashboards.access import PAGES, page_callback, require
 from dashboards.components import grids
 from dashboards.components.figures import (
     AMBER,
     BLUE,
+    FULL,
     GRAY,
     GREEN,
     MONEY_TICKS,
@@ -73,46 +74,53 @@ def layout(**query: Any) -> html.Div:
     if (refusal := page_guard(KEY)) is not None:
         return refusal
     filters = from_mapping(query)
+    with queries.same_snapshot():
+        tiles, root, carc, heat, trend, avoidable, outcomes = update_denials(filters.to_dict())
     return html.Div(
         [
             page_header(PAGE.title, "What is denied, why, by which payer, and what came back."),
             dcc.Store(id=FILTERS, data=filters.to_dict()),
-            dcc.Loading(html.Div(id=SUMMARY, className="tiles"), type="dot", delay_show=300),
+            html.Div(tiles, id=SUMMARY, className="tiles"),
             html.Div(
                 [
                     card(
                         "Denied dollars by root cause",
-                        graph(PARETO_ROOT),
+                        graph(PARETO_ROOT, figure=root),
                         note="Bars: denied dollars; line: cumulative share. Click a bar for its claims.",
                     ),
                     card(
                         f"Denied dollars by CARC (top {CARC_TOP})",
-                        graph(PARETO_CARC),
+                        graph(PARETO_CARC, figure=carc),
                         note="Click a bar for its claims.",
                     ),
                 ],
                 className="row",
             ),
             card(
-                "Payer × root cause", graph(HEATMAP, 360), note="Denied dollars; click a cell for its claims."
+                "Payer × root cause",
+                graph(HEATMAP, 360, figure=heat),
+                note="Denied dollars; click a cell for its claims.",
             ),
             html.Div(
                 [
                     card(
                         "Initial denial rate by month of service",
-                        graph(TREND, 300),
+                        graph(TREND, 300, figure=trend),
                         note="Primary claims denied on their first remittance ÷ primary claims; dashed: target; dotted: "
                         "months under 90 % adjudicated, whose rate still rises.",
                     ),
                     card(
                         "Avoidable vs unavoidable",
-                        graph(AVOIDABLE, 300),
+                        graph(AVOIDABLE, 300, figure=avoidable),
                         note="Avoidable: a front-end, coding or filing fix would have prevented it.",
                     ),
                 ],
                 className="row",
             ),
-            card("What came back: outcome of denied dollars by root cause", graph(OUTCOMES, 360)),
+            card(
+                "What came back: outcome of denied dollars by root cause",
+                graph(OUTCOMES, 360, figure=outcomes),
+            ),
             card(
                 "Claims behind the selection",
                 html.Div(
@@ -256,6 +264,7 @@ def heatmap_figure(frame: Any) -> Figure:
             xaxis=axis(tickangle=-25, showgrid=False),
             yaxis=axis(showgrid=False),
         ),
+        width=FULL,
     )
 
 
@@ -414,21 +423,13 @@ def outcomes_figure(frame: Any) -> Figure:
             xaxis=axis(**MONEY_TICKS),
             yaxis=axis(autorange="reversed"),
         ),
+        width=FULL,
     )
 
 
-@page_callback(
-    KEY,
-    Output(SUMMARY, "children"),
-    Output(PARETO_ROOT, "figure"),
-    Output(PARETO_CARC, "figure"),
-    Output(HEATMAP, "figure"),
-    Output(TREND, "figure"),
-    Output(AVOIDABLE, "figure"),
-    Output(OUTCOMES, "figure"),
-    Input(FILTERS, "data"),
-)
+@require(KEY)
 def update_denials(filters_data: dict[str, Any] | None) -> tuple[Any, ...]:
+    """The page's data for `filters_data`: tiles and the six figures (the layout puts them in place)."""
     filters = GlobalFilters.from_dict(filters_data)
     with queries.open_snapshot() as snap:
         summary = queries.denial_summary(snap, filters)

@@ -9,13 +9,14 @@ from decimal import Decimal
 from typing import Any
 
 import dash
-from dash import Input, Output, dcc, html
+from dash import dcc, html
 
 from dashboards import queries
-from dashboards.access import PAGES, page_callback
+from dashboards.access import PAGES, require
 from dashboards.components.figures import (
     AMBER,
     BLUE,
+    FULL,
     GRAY,
     GREEN,
     MONEY_TICKS,
@@ -50,15 +51,17 @@ def layout(**query: Any) -> html.Div:
     if (refusal := page_guard(KEY)) is not None:
         return refusal
     filters = from_mapping(query)
+    with queries.same_snapshot():
+        context, tiles, waterfall = update_overview(filters.to_dict())
     return html.Div(
         [
             page_header(PAGE.title, "The month's revenue-cycle KPIs, and where billed dollars went."),
             dcc.Store(id=FILTERS, data=filters.to_dict()),
-            html.P(id=MONTH, className="context-line"),
-            dcc.Loading(html.Div(id=TILES, className="tiles tiles-kpi"), type="dot", delay_show=300),
+            html.P(context, id=MONTH, className="context-line"),
+            html.Div(tiles, id=TILES, className="tiles tiles-kpi"),
             card(
                 "From billed charges to cash",
-                graph(WATERFALL, 380),
+                graph(WATERFALL, 380, figure=waterfall),
                 note="Primary claims with dates of service in the range. Bars going down are dollars that left "
                 "the billed total; the red bar is stuck in open denials and the last bar still waits on payers.",
             ),
@@ -205,17 +208,13 @@ def waterfall_figure(totals: dict[str, Any]) -> Figure:
             margin={"l": 60, "r": 24, "t": 30, "b": 48},
             yaxis=axis(**MONEY_TICKS, rangemode="tozero"),
         ),
+        width=FULL,
     )
 
 
-@page_callback(
-    KEY,
-    Output(MONTH, "children"),
-    Output(TILES, "children"),
-    Output(WATERFALL, "figure"),
-    Input(FILTERS, "data"),
-)
+@require(KEY)
 def update_overview(filters_data: dict[str, Any] | None) -> tuple[Any, Any, Figure]:
+    """The page's data for `filters_data`: the context line, KPI tiles and the waterfall."""
     filters = GlobalFilters.from_dict(filters_data)
     with queries.open_snapshot() as snap:
         month = queries.kpi_report_month(snap, filters)

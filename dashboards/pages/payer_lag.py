@@ -7,14 +7,15 @@ from __future__ import annotations
 from typing import Any
 
 import dash
-from dash import Input, Output, dcc, html
+from dash import dcc, html
 
 from dashboards import queries
-from dashboards.access import PAGES, page_callback
+from dashboards.access import PAGES, require
 from dashboards.components import grids
 from dashboards.components.figures import (
     AMBER,
     BLUE,
+    FULL,
     GRAY,
     GREEN,
     PERCENT_TICKS,
@@ -24,6 +25,7 @@ from dashboards.components.figures import (
     chart_layout,
     empty_figure,
     figure,
+    slant,
 )
 from dashboards.components.layout import (
     card,
@@ -61,36 +63,44 @@ def layout(**query: Any) -> html.Div:
     if (refusal := page_guard(KEY)) is not None:
         return refusal
     filters = from_mapping(query)
+    with queries.same_snapshot():
+        tiles, boxes, trend, within_30, payer_rows, by_provider, by_location = update_payer_lag(
+            filters.to_dict()
+        )
     return html.Div(
         [
             page_header(
                 PAGE.title, "Days from our first submission to the payer's first payment (835 payment date)."
             ),
             dcc.Store(id=FILTERS, data=filters.to_dict()),
-            dcc.Loading(html.Div(id=SUMMARY, className="tiles"), type="dot", delay_show=300),
+            html.Div(tiles, id=SUMMARY, className="tiles"),
             card(
                 "Submission to payment, by payer (slowest first)",
-                graph(BOXES, 380),
+                graph(BOXES, 380, figure=boxes),
                 note="Box: middle half of paid claims; line: median; whiskers: 1.5 × the box's height.",
             ),
             html.Div(
                 [
-                    card("Median and 90th percentile by month of submission", graph(TREND, 300)),
-                    card("Share of paid claims paid within 30 days", graph(WITHIN_30, 300)),
+                    card(
+                        "Median and 90th percentile by month of submission", graph(TREND, 300, figure=trend)
+                    ),
+                    card("Share of paid claims paid within 30 days", graph(WITHIN_30, 300, figure=within_30)),
                 ],
                 className="row",
             ),
-            card("Payers, slowest first", grids.grid(PAYER_GRID, PAYER_COLUMNS, height=260)),
+            card(
+                "Payers, slowest first", grids.grid(PAYER_GRID, PAYER_COLUMNS, height=260, rowData=payer_rows)
+            ),
             html.Div(
                 [
                     card(
                         "Charge lag by provider",
-                        graph(CHARGE_PROVIDER, 300),
+                        graph(CHARGE_PROVIDER, 300, figure=by_provider),
                         note="Date of service to first submission: our own delay.",
                     ),
                     card(
                         "Charge lag by location",
-                        graph(CHARGE_LOCATION, 300),
+                        graph(CHARGE_LOCATION, 300, figure=by_location),
                         note="Date of service to first submission.",
                     ),
                 ],
@@ -159,10 +169,12 @@ def box_figure(frame: Any) -> Figure:
         [boxes, p90],
         chart_layout(
             height=380,
+            xaxis=axis(tickangle=slant(names, FULL)),
             yaxis=axis(title={"text": "days"}, rangemode="tozero"),
             shapes=[thirty],
             annotations=[label],
         ),
+        width=FULL,
     )
 
 
@@ -254,18 +266,9 @@ def charge_lag_figure(frame: Any, empty_message: str) -> Figure:
     )
 
 
-@page_callback(
-    KEY,
-    Output(SUMMARY, "children"),
-    Output(BOXES, "figure"),
-    Output(TREND, "figure"),
-    Output(WITHIN_30, "figure"),
-    Output(PAYER_GRID, "rowData"),
-    Output(CHARGE_PROVIDER, "figure"),
-    Output(CHARGE_LOCATION, "figure"),
-    Input(FILTERS, "data"),
-)
+@require(KEY)
 def update_payer_lag(filters_data: dict[str, Any] | None) -> tuple[Any, ...]:
+    """The page's data for `filters_data`: tiles, four figures, the payer grid's rows, two more figures."""
     filters = GlobalFilters.from_dict(filters_data)
     with queries.open_snapshot() as snap:
         histogram = queries.payment_lag_histogram(snap, filters)

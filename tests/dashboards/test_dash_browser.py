@@ -1,5 +1,6 @@
 """Real-browser checks of `rcm serve` (headless Debian Chromium through Playwright): every page loads
-after sign-in with data in its charts and grids and no console errors; the work list filters and
+after sign-in with data in its charts and grids, no console errors and no chart drawn twice to widen
+its margins; the work list filters and
 exports; signed-out requests get the sign-in page; roles cannot open each other's pages or data.
 
 Screenshots of every page go to tests/artifacts/screenshots/<page>.png (gitignored).
@@ -49,6 +50,12 @@ HEATMAP_ROWS = """(() => {
     const graph = document.querySelector('#denials-heatmap .js-plotly-plot');
     return graph && graph.data && graph.data[0] && graph.data[0].y ? graph.data[0].y.length : -1;
 })()"""
+# Charts whose laid-out margins differ from the margins their figure asked for: plotly.js widened
+# them (automargin) and drew the chart a second time. fit_margins exists so that this stays empty.
+MARGINS_WIDENED = """(() => Array.from(document.querySelectorAll('.js-plotly-plot')).filter(g => {
+    const m = g.layout.margin || {}, s = g._fullLayout._size;
+    return ['l', 'r', 't', 'b'].some(side => m[side] !== s[side]);
+}).map(g => [g.parentNode.id, JSON.stringify(g.layout.margin), JSON.stringify(g._fullLayout._size)]))()"""
 # Rows the grid holds (through its API: the DOM only has the rows scrolled into view).
 GRID_ROWS = """(id) => {
     try { return window.dash_ag_grid.getApi(id).getDisplayedRowCount(); } catch (e) { return -1; }
@@ -180,6 +187,7 @@ def test_manager_pages_load_with_data_and_no_console_errors(session: Any, snapsh
             "Array.from(document.querySelectorAll('.js-plotly-plot')).map(g => g.data.length)"
         )
         assert len(traces) >= graphs and all(count > 0 for count in traces), (path, traces)
+        assert page.evaluate(MARGINS_WIDENED) == [], path
         if path == "/work-list":
             page.wait_for_function("(id) => (" + GRID_ROWS + ")(id) > 0", arg="work-list-grid")
         if path == "/denials":  # clicking a Pareto bar lists the claims behind it
@@ -213,6 +221,7 @@ def test_manager_pages_load_with_data_and_no_console_errors(session: Any, snapsh
         "(id) => (" + GRID_ROWS + f")(id) === {expected_events}", arg="claim-detail-events"
     )
     assert overturned["patient_control_number"] in page.inner_text("#claim-detail-facts")
+    assert page.evaluate(MARGINS_WIDENED) == []
     manager.shot("claim-detail")
     assert manager.errors == []
 
@@ -307,3 +316,22 @@ def test_executive_cannot_open_biller_pages_or_their_data(session: Any) -> None:
         "state": [],
     }
     assert executive.page.request.post(executive.base + "/_dash-update-component", data=body).status == 403
+
+
+def test_aging_date_redraws_the_page_it_arrived_with(session: Any) -> None:
+    """The A/R page comes drawn for its latest date; picking another date re-runs its callback."""
+    manager = session("manny")
+    page = manager.open("/ar-aging", MANAGER_PAGES["/ar-aging"])
+    before = page.inner_text("#ar-aging-summary")
+    assert "2024-12-31" in before
+    page.fill("#ar-aging-as-of", "2024-06-30")
+    page.keyboard.press("Enter")
+    page.wait_for_function(
+        "(b) => { const t = document.getElementById('ar-aging-summary').innerText; return t !== b; }",
+        arg=before,
+        timeout=30_000,
+    )
+    assert "2024-06-30" in page.inner_text("#ar-aging-summary")
+    page.wait_for_load_state("networkidle")
+    assert page.evaluate(MARGINS_WIDENED) == []
+    assert manager.errors == []

@@ -1,0 +1,103 @@
+"""`fit_margins`: charts carry margins that hold their labels, so plotly.js draws each chart once.
+
+The browser test (test_dash_browser.py) checks the estimate against what Chromium actually lays out
+on every page; these check its arithmetic and that it only ever widens a margin."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import pytest
+
+from dashboards.components.figures import (
+    FULL,
+    HALF,
+    MONEY_TICKS,
+    axis,
+    chart_layout,
+    empty_figure,
+    figure,
+    fit_margins,
+    slant,
+    sparkline,
+    text_width,
+)
+
+
+def margins(fig: dict[str, Any]) -> dict[str, int]:
+    return fig["layout"]["margin"]
+
+
+def test_text_width_is_dejavu_sans_with_a_little_slack() -> None:
+    # DejaVu Sans: "0" is 0.636 em, "i" 0.278 em; 13 px, widened 3 %
+    assert text_width("0000000000") == pytest.approx(13 * 6.36 * 1.03)
+    assert text_width("i") < text_width("W") < text_width("\u00e9\u00e9")  # outside ASCII: a full em
+    assert text_width("") == 0
+
+
+def test_long_category_labels_widen_the_left_margin_and_never_narrow_it() -> None:
+    short = figure([{"type": "bar", "orientation": "h", "x": [1, 2], "y": ["A", "B"]}], chart_layout())
+    assert margins(short)["l"] == 60  # the house margin already holds "A" and "B"
+    name = "Riverbend Community Hospital Outpatient Department"
+    long = figure([{"type": "bar", "orientation": "h", "x": [1, 2], "y": [name, "B"]}], chart_layout())
+    assert margins(long)["l"] >= text_width(name) > 300
+    assert margins(long)["r"] == 24 and margins(long)["t"] == 16
+
+
+def test_money_axes_hold_their_widest_tick() -> None:
+    small = figure([{"type": "bar", "x": ["a"], "y": [900]}], chart_layout(yaxis=axis(**MONEY_TICKS)))
+    large = figure([{"type": "bar", "x": ["a"], "y": [98_765_432]}], chart_layout(yaxis=axis(**MONEY_TICKS)))
+    assert margins(small)["l"] == 60
+    assert margins(large)["l"] >= text_width("$108,641,975")  # padded as plotly pads an autorange
+    # stacked bars reach the sum of their stack, not their largest part
+    parts = [{"type": "bar", "x": ["a"], "y": [60_000_000], "name": str(n)} for n in range(3)]
+    stacked = figure(parts, chart_layout(barmode="stack", yaxis=axis(**MONEY_TICKS), show_legend=False))
+    assert margins(stacked)["l"] >= text_width("$198,000,000")
+
+
+def test_slanted_labels_reach_down_and_left() -> None:
+    labels = ["Eligibility / registration", *(f"Cause {n}" for n in range(8))]  # nine bars, a half card
+    values = list(range(len(labels)))
+    flat = figure([{"type": "bar", "x": labels, "y": values}], chart_layout())
+    slanted = figure([{"type": "bar", "x": labels, "y": values}], chart_layout(xaxis=axis(tickangle=-30)))
+    assert margins(flat)["b"] == 48
+    assert margins(slanted)["b"] > text_width(labels[0]) * 0.5  # sin 30°
+    assert margins(slanted)["l"] > margins(flat)["l"]
+
+
+def test_a_top_legend_gets_a_row_per_wrap() -> None:
+    names = ["Initial denial rate", "Not yet adjudicated (under 90% remitted)", "Target"]
+    traces = [{"type": "scatter", "x": ["2026-01-01"], "y": [1], "name": n} for n in names]
+    half = margins(figure(traces, chart_layout(), width=HALF))["t"]
+    full = margins(figure(traces, chart_layout(), width=FULL))["t"]
+    assert full < half  # one row across a full-width card; plotly.js's columns in a half-width one
+    assert margins(figure(traces, chart_layout(show_legend=False)))["t"] == 16
+
+
+def test_a_colour_bar_widens_the_right_margin() -> None:
+    heat = {
+        "type": "heatmap",
+        "z": [[1_250_000.0, None]],
+        "x": ["a", "b"],
+        "y": ["p"],
+        "colorbar": MONEY_TICKS,
+    }
+    assert margins(figure([heat], chart_layout(show_legend=False)))["r"] > text_width("$1,375,000")
+
+
+def test_hidden_axes_and_empty_charts_keep_their_margins() -> None:
+    assert margins(sparkline(["2026-01-01", "2026-02-01"], [1.0, 2.0], 1.5)) == {
+        "l": 4,
+        "r": 4,
+        "t": 4,
+        "b": 4,
+    }
+    assert margins(empty_figure("No denials in this range")) == {"l": 60, "r": 24, "t": 16, "b": 48}
+    layout = chart_layout(margin={"l": 300, "r": 300, "t": 300, "b": 300})
+    assert fit_margins([], layout)["margin"] == {"l": 300, "r": 300, "t": 300, "b": 300}
+
+
+def test_category_labels_lie_level_while_they_fit() -> None:
+    assert slant(["Medicare Part B", "State Medicaid"], FULL) == 0
+    assert slant([f"Keystone Workers Compensation {n}" for n in range(8)], FULL) == -30
+    assert slant([f"Payer {n}" for n in range(40)], HALF) == -30

@@ -342,13 +342,16 @@ DENIAL_DIMENSIONS = {"root_cause": "root_cause", "carc_code": "carc_code", "paye
 
 
 def denials_by(snap: Snapshot, filters: GlobalFilters, dimension: str) -> pd.DataFrame:
-    """Denied dollars and denial count by root cause / CARC / payer, largest first (Pareto input)."""
+    """Denied dollars and denial count by root cause / CARC / payer, largest first (Pareto input).
+
+    No distinct claim count: it tripled the query's time at 1,000,000 claims (61 ms against 16 ms)
+    and no chart shows it."""
     column = DENIAL_DIMENSIONS[dimension]
     where, params = _where(filters)
     sql = _compose(
         """
         select COLUMN as key, sum(denied_amount) as denied_amount, count(*) as denials,
-            count(distinct claim_id) as claims, mode(root_cause) as root_cause
+            mode(root_cause) as root_cause
         from fct_denials
         where {where}
         group by all
@@ -812,7 +815,12 @@ def work_list(
 
 
 def work_list_export(snap: Snapshot, filters: GlobalFilters, local: WorkListFilters) -> pa.Table:
-    """Every row of the filtered work list, in priority order, as Arrow (the CSV export)."""
+    """Every row of the filtered work list, in priority order, as Arrow (the CSV export).
+
+    No ORDER BY: the publisher writes mart_work_list sorted by priority rank (PUBLISH_LAYOUT), and
+    DuckDB keeps a file's row order through a scan and a filter (preserve_insertion_order, on by
+    default and never turned off here). Sorting again cost ~70 of the export's ~250 ms at 1,000,000
+    claims (68,756 rows); tests check the export's order."""
     where, params = _work_list_where(filters, local)
     sql = _compose(
         """
@@ -822,7 +830,6 @@ def work_list_export(snap: Snapshot, filters: GlobalFilters, local: WorkListFilt
             last_action_date, assigned_biller, priority_score, priority_reasons
         from mart_work_list
         where {where}
-        order by priority_rank, claim_id
         """,
         where,
     )

@@ -23,6 +23,8 @@ from pathlib import Path
 import duckdb
 import pyarrow as pa
 
+from orchestration.lib.publish import PUBLISH_LAYOUT
+
 AS_OF = dt.date(2024, 12, 31)
 # Snapshot ids in the publisher's format (orchestration/lib/publish.py: YYYYMMDDTHHMMSSffffffZ).
 FIRST_SNAPSHOT = "20250101T000000000001Z"
@@ -834,7 +836,10 @@ def build_fixture_snapshot(
             con.execute(f"create table {name} as select {_select_list(name)} from ({DERIVED_SQL[name]})")
         for name in SCHEMAS:
             target = snapshot_dir / f"{name}.parquet"
-            con.execute(f"copy (select * from {name}) to '{target}' (format parquet)")
+            # laid out as the publisher lays it out (the dashboards rely on the work list's order)
+            order_by, _ = PUBLISH_LAYOUT.get(name, (None, None))
+            order = f" order by {order_by}" if order_by else ""
+            con.execute(f"copy (select * from {name}{order}) to '{target}' (format parquet)")
     finally:
         con.close()
     pointer = home / "snapshots" / "CURRENT"

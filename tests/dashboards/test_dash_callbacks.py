@@ -191,6 +191,8 @@ def test_work_list_view_filters_export_and_audit(dash_app: Any, snapshot_dir: Pa
     assert download["filename"].endswith(".csv") and download["type"] == "text/csv"
     exported = list(csv.DictReader(io.StringIO(download["content"])))
     assert {r["claim_id"] for r in exported} == {r["claim_id"] for r in expected}
+    ranks = [int(r["priority_rank"]) for r in exported]
+    assert ranks == sorted(ranks), "the export is in priority order"
     by_id = {r["claim_id"]: r for r in expected}
     for line in exported:
         assert (

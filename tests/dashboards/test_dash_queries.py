@@ -236,3 +236,54 @@ def test_claim_lookups_take_only_claim_ids(snap: queries.Snapshot, snapshot_dir:
     assert queries.claim_header(snap, "x' or '1'='1") is None
     assert queries.claim_header(snap, claim["patient_control_number"]) is None
     assert queries.claim_header(snap, "0" * 32) is None
+
+
+def test_export_keeps_the_published_priority_order_across_row_groups(tmp_path: Path) -> None:
+    """The export reads the work list in file order (no ORDER BY): with many row groups scanned by
+    several threads, and a filter, DuckDB must still hand the rows back in the publisher's order."""
+    from orchestration.lib.publish import PUBLISH_LAYOUT
+
+    order_by, row_group_size = PUBLISH_LAYOUT["mart_work_list"]
+    columns = ", ".join(
+        f"{expr} as {name}"
+        for name, expr in {
+            "priority_rank": "i",
+            "claim_id": "md5(i::varchar)",
+            "patient_control_number": "'PCN' || i",
+            "payer_name": "'Payer ' || (i % 7)",
+            "payer_id": "'P' || (i % 7)",
+            "billing_provider_npi": "'N' || (i % 5)",
+            "location_id": "'L' || (i % 3)",
+            "provider_name": "'Provider'",
+            "location_name": "'Location'",
+            "service_date": "date '2024-01-01' + (i % 300)::integer",
+            "current_status": "'denied'",
+            "root_cause": "'coding'",
+            "carc_code": "'16'",
+            "insurance_balance_amount": "(i % 5000)::decimal(18,2)",
+            "expected_recoverable_amount": "0::decimal(18,2)",
+            "age_days": "i % 200",
+            "deadline_type": "'appeal'",
+            "deadline_date": "date '2025-01-01'",
+            "days_to_deadline": "30",
+            "last_action": "'none'",
+            "last_action_date": "date '2024-12-01'",
+            "assigned_biller": "'b' || (i % 4)",
+            "priority_score": "1000000 - i",
+            "priority_reasons": "'aged'",
+        }.items()
+    )
+    target = tmp_path / "mart_work_list.parquet"
+    con = duckdb.connect()
+    con.execute(
+        f"copy (select {columns} from range(1, 200001) t(i) order by {order_by}) to '{target}' "
+        f"(format parquet, row_group_size {row_group_size})"
+    )
+    con.close()
+    filters = GlobalFilters(start=dt.date(2024, 3, 1))
+    local = queries.WorkListFilters(min_balance=Decimal("100.00"))
+    with queries.open_snapshot(tmp_path) as opened:
+        opened.con.execute("set threads = 4")
+        table = queries.work_list_export(opened, filters, local)
+    ranks = table.column("priority_rank").to_pylist()
+    assert len(ranks) > 100_000 and ranks == sorted(ranks)

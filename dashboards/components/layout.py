@@ -23,8 +23,10 @@ def card(title: str, body: Any, note: str | None = None, class_name: str = "") -
 
 def graph(component_id: str, height: int = 340, figure: dict[str, Any] | None = None) -> dcc.Loading:
     """A chart; a page that computed its figure in its layout passes it, so the chart is drawn once,
-    with its data, when it first appears (see `prefilled`)."""
+    with its data, when it first appears; the figure's own height, when it sets one, wins."""
     extra = {"figure": figure} if figure is not None else {}
+    if figure is not None:
+        height = int(figure.get("layout", {}).get("height", height))
     return dcc.Loading(
         dcc.Graph(
             id=component_id,

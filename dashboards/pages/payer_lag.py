@@ -22,6 +22,7 @@ from dashboards.components.figures import (
     RED,
     Figure,
     axis,
+    bars_height,
     chart_layout,
     empty_figure,
     figure,
@@ -226,7 +227,12 @@ def within_30_figure(frame: Any) -> Figure:
         "hovertemplate": "%{y}: %{text} paid within 30 days<extra></extra>",
     }
     return figure(
-        [trace], chart_layout(height=300, show_legend=False, xaxis=axis(**PERCENT_TICKS, range=[0, 100]))
+        [trace],
+        chart_layout(
+            height=bars_height(len(shares), per_row=22),
+            show_legend=False,
+            xaxis=axis(**PERCENT_TICKS, range=[0, 100]),
+        ),
     )
 
 
@@ -258,7 +264,7 @@ def charge_lag_figure(frame: Any, empty_message: str) -> Figure:
     return figure(
         data,
         chart_layout(
-            height=300,
+            height=bars_height(len(labels), per_row=26),
             barmode="group",
             xaxis=axis(title={"text": "days"}, rangemode="tozero"),
             yaxis=axis(autorange="reversed"),

@@ -14,6 +14,7 @@ from dashboards.components.figures import (
     HALF,
     MONEY_TICKS,
     axis,
+    bars_height,
     chart_layout,
     empty_figure,
     figure,
@@ -101,3 +102,8 @@ def test_category_labels_lie_level_while_they_fit() -> None:
     assert slant(["Medicare Part B", "State Medicaid"], FULL) == 0
     assert slant([f"Keystone Workers Compensation {n}" for n in range(8)], FULL) == -30
     assert slant([f"Payer {n}" for n in range(40)], HALF) == -30
+
+
+def test_horizontal_bars_get_a_band_each() -> None:
+    assert bars_height(3) == 300  # a few bars keep the house height
+    assert bars_height(15, per_row=26) == 130 + 15 * 26  # fifteen providers: every name shown

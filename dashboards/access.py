@@ -68,9 +68,11 @@ def pages_for(role: str | None) -> list[Page]:
 
 
 def page_for_path(path: str | None) -> Page | None:
+    """The page a path opens, read as Dash's router reads it (leading and trailing slashes stripped:
+    "//denials/" renders the denials page, so it must be checked as the denials page)."""
     if not path:
         return None
-    return PAGE_BY_PATH.get(path.rstrip("/") or "/")
+    return PAGE_BY_PATH.get("/" + path.strip("/"))
 
 
 def current_role() -> str | None:

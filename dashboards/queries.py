@@ -4,8 +4,9 @@ Why this shape:
 - The dashboards read only the published snapshot: one Parquet file per mart in
   ``$RCM_HOME/snapshots/<id>/``, the live id named in ``snapshots/CURRENT``. They never open the
   warehouse DuckDB file, so a pipeline run can write it while people look at charts.
-- Each callback opens its own DuckDB cursor (`open_snapshot`; a cursor is a connection of its own
-  on the process's in-memory database) over the snapshot that CURRENT names at that moment,
+- Each callback or page layout opens its own DuckDB cursor (`open_snapshot`; a cursor is a
+  connection of its own on the process's in-memory database) over the snapshot that CURRENT names
+  at that moment (a page layout pins that one snapshot for all its queries: `same_snapshot`),
   registers the tables it reads on that cursor only, and closes it at the end: a republish between
   two requests is picked up by the next one, a request already running finishes on the files it
   started with, and nothing is shared between the server's threads.
@@ -820,7 +821,8 @@ def work_list_export(snap: Snapshot, filters: GlobalFilters, local: WorkListFilt
     No ORDER BY: the publisher writes mart_work_list sorted by priority rank (PUBLISH_LAYOUT), and
     DuckDB keeps a file's row order through a scan and a filter (preserve_insertion_order, on by
     default and never turned off here). Sorting again cost ~70 of the export's ~250 ms at 1,000,000
-    claims (68,756 rows); tests check the export's order."""
+    claims (68,756 rows); tests check the export's order. A snapshot published before that layout
+    (commit b4bbe2f, 2026-11-29) exports in the table's order, not by rank: `rcm build` republishes."""
     where, params = _work_list_where(filters, local)
     sql = _compose(
         """

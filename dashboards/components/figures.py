@@ -132,8 +132,22 @@ def _axis_ref(name: str) -> str:
     return name[0] + name[5:]
 
 
+def _is_number(value: Any) -> bool:
+    return isinstance(value, int | float) and not isinstance(value, bool)
+
+
+def _listed(values: Any) -> list[Any]:
+    """A trace's array as a list (None, a list, or anything iterable such as a numpy array)."""
+    return [] if values is None else list(values)
+
+
 def _numbers(values: Any) -> list[float]:
-    return [float(v) for v in values or () if isinstance(v, int | float) and not isinstance(v, bool)]
+    return [float(v) for v in _listed(values) if _is_number(v)]
+
+
+def _text(value: Any) -> str:
+    """A title's text, whether plotly.js was given {"text": ...} or a plain string."""
+    return str(value.get("text") or "") if isinstance(value, dict) else str(value or "")
 
 
 def _axis_values(data: list[dict[str, Any]], name: str, barmode: str | None) -> tuple[list[Any], list[float]]:
@@ -141,28 +155,32 @@ def _axis_values(data: list[dict[str, Any]], name: str, barmode: str | None) -> 
     letter, ref = name[0], _axis_ref(name)
     labels: list[Any] = []
     numbers: list[float] = []
-    stacks: dict[Any, float] = {}
+    ups: dict[Any, float] = {}  # stacked bars: each category's positive and negative sums
+    downs: dict[Any, float] = {}
     for trace in data:
         if trace.get(f"{letter}axis", letter) != ref:
             continue
-        values = trace.get(letter)
+        values = _listed(trace.get(letter))
         if trace.get("type") == "box" and letter == ("x" if trace.get("orientation") == "h" else "y"):
-            values = [*(trace.get("upperfence") or ()), *(trace.get("q3") or ())]
-        found = _numbers(values)
-        present = [v for v in values or () if v is not None]
-        if len(found) < len(present):
+            values = [*_listed(trace.get("upperfence")), *_listed(trace.get("q3"))]
+        present = [v for v in values if v is not None]
+        if not all(_is_number(v) for v in present):
             labels.extend(present)
             continue
-        bases = _numbers(trace.get("base"))
-        if bases and len(bases) == len(found):
-            found = [b + v for b, v in zip(bases, found, strict=True)]
+        bases = _listed(trace.get("base"))
+        if len(bases) == len(values):
+            values = [
+                v + b if _is_number(v) and _is_number(b) else v for v, b in zip(values, bases, strict=True)
+            ]
         if barmode in ("stack", "relative") and trace.get("type") == "bar":
-            other = trace.get("y" if letter == "x" else "x") or range(len(found))
-            for key, value in zip(other, found, strict=False):
-                stacks[key] = stacks.get(key, 0.0) + max(value, 0.0)
+            keys = _listed(trace.get("y" if letter == "x" else "x")) or list(range(len(values)))
+            for key, value in zip(keys, values, strict=False):
+                if _is_number(value):
+                    sums = ups if value >= 0 else downs
+                    sums[key] = sums.get(key, 0.0) + float(value)
         else:
-            numbers.extend(found)
-    numbers.extend(stacks.values())
+            numbers.extend(_numbers(values))
+    numbers.extend([*ups.values(), *downs.values()])
     return labels, numbers
 
 
@@ -246,23 +264,25 @@ def fit_margins(data: list[dict[str, Any]], layout: dict[str, Any], width: int =
     need = {side: float(margin.get(side, 0)) for side in ("l", "r", "t", "b")}
     size = float((layout.get("font") or {}).get("size", 13))
     barmode = layout.get("barmode")
-    for name in sorted(key for key in layout if key[:5] in ("xaxis", "yaxis")):
+    # y axes first: a slanted x label's reach to the left is measured from the final left margin
+    for name in sorted(
+        (key for key in layout if key[:5] in ("xaxis", "yaxis")), key=lambda k: (k[0] != "y", k)
+    ):
         settings = layout[name] or {}
         if settings.get("visible") is False:
             continue
         labels, lines = _tick_labels(data, name, settings, barmode)
         wide = _widest(labels, size)
         tall = size * LINE * lines
-        title = size * LINE + LABEL_PAD if (settings.get("title") or {}).get("text") else 0.0
+        title = size * LINE + LABEL_PAD if _text(settings.get("title")) else 0.0
         if name.startswith("y"):
             side = "r" if settings.get("side") == "right" else "l"
             need[side] = max(need[side], wide + title + LABEL_PAD)
             continue
-        angle = math.radians(abs(float(settings.get("tickangle") or 0)))
-        slant = size * math.sin(angle)  # a slanted label's anchor sits below the tick's end
-        need["b"] = max(
-            need["b"], wide * math.sin(angle) + tall * math.cos(angle) + slant + title + LABEL_PAD
-        )
+        tickangle = settings.get("tickangle")
+        angle = math.radians(abs(float(tickangle))) if _is_number(tickangle) else 0.0  # "auto": level
+        drop = size * math.sin(angle)  # a slanted label's anchor sits below the tick's end
+        need["b"] = max(need["b"], wide * math.sin(angle) + tall * math.cos(angle) + drop + title + LABEL_PAD)
         if settings.get("range") and labels:
             need["r"] = max(need["r"], wide / 2 + LABEL_PAD)  # a tick on the range's end is centred on it
         if angle and labels:
@@ -278,10 +298,12 @@ def fit_margins(data: list[dict[str, Any]], layout: dict[str, Any], width: int =
             need["t"] = max(need["t"], rows * LEGEND_ROW + LEGEND_PAD)
     for trace in data:
         bar = trace.get("colorbar")
-        if bar is not None and trace.get("showscale", True) is not False:
-            values = [v for row in trace.get("z") or () for v in _numbers(row)]
+        scaled = bar is not None or trace.get("type") in ("heatmap", "contour", "histogram2d")
+        if scaled and trace.get("showscale", True) is not False:
+            bar = bar if isinstance(bar, dict) else {}
+            values = [v for row in _listed(trace.get("z")) for v in _numbers(row)]
             label = _number_label(max((abs(v) for v in values), default=1.0), bar)
-            title = text_width(str((bar.get("title") or {}).get("text", "")), size)
+            title = text_width(_text(bar.get("title")), size)
             need["r"] = max(need["r"], COLORBAR + max(text_width(label, size), title))
     return {**layout, "margin": {**margin, **{side: math.ceil(value) for side, value in need.items()}}}
 

@@ -32,6 +32,7 @@ from dashboards.components.figures import (
 from dashboards.components.layout import (
     card,
     graph,
+    missing_snapshot_layout,
     page_guard,
     page_header,
     stat_tile,
@@ -71,11 +72,14 @@ DRILL_COLUMNS = [
 
 
 def layout(**query: Any) -> html.Div:
-    if (refusal := page_guard(KEY)) is not None:
+    if (refusal := page_guard(KEY, check_snapshot=False)) is not None:
         return refusal
     filters = from_mapping(query)
-    with queries.same_snapshot():
-        tiles, root, carc, heat, trend, avoidable, outcomes = update_denials(filters.to_dict())
+    try:
+        with queries.same_snapshot():
+            tiles, root, carc, heat, trend, avoidable, outcomes = update_denials(filters.to_dict())
+    except queries.SnapshotMissing as error:
+        return missing_snapshot_layout(str(error))
     return html.Div(
         [
             page_header(PAGE.title, "What is denied, why, by which payer, and what came back."),

@@ -33,6 +33,7 @@ from dashboards.components.figures import (
 from dashboards.components.layout import (
     card,
     graph,
+    missing_snapshot_layout,
     page_guard,
     page_header,
 )
@@ -41,22 +42,23 @@ from dashboards.formatting import kpi_delta, kpi_value, money, money_short
 
 KEY = "overview"
 PAGE = PAGES[KEY]
-FILTERS = f"{KEY}-filters"
 MONTH = f"{KEY}-month"
 TILES = f"{KEY}-tiles"
 WATERFALL = f"{KEY}-waterfall"
 
 
 def layout(**query: Any) -> html.Div:
-    if (refusal := page_guard(KEY)) is not None:
+    if (refusal := page_guard(KEY, check_snapshot=False)) is not None:
         return refusal
     filters = from_mapping(query)
-    with queries.same_snapshot():
-        context, tiles, waterfall = update_overview(filters.to_dict())
+    try:
+        with queries.same_snapshot():
+            context, tiles, waterfall = update_overview(filters.to_dict())
+    except queries.SnapshotMissing as error:
+        return missing_snapshot_layout(str(error))
     return html.Div(
         [
             page_header(PAGE.title, "The month's revenue-cycle KPIs, and where billed dollars went."),
-            dcc.Store(id=FILTERS, data=filters.to_dict()),
             html.P(context, id=MONTH, className="context-line"),
             html.Div(tiles, id=TILES, className="tiles tiles-kpi"),
             card(

@@ -7,7 +7,7 @@ from __future__ import annotations
 from typing import Any
 
 import dash
-from dash import dcc, html
+from dash import html
 
 from dashboards import queries
 from dashboards.access import PAGES, require
@@ -31,6 +31,7 @@ from dashboards.components.figures import (
 from dashboards.components.layout import (
     card,
     graph,
+    missing_snapshot_layout,
     page_guard,
     page_header,
     stat_tile,
@@ -40,7 +41,6 @@ from dashboards.formatting import count, days, rate
 
 KEY = "payer-lag"
 PAGE = PAGES[KEY]
-FILTERS = f"{KEY}-filters"
 SUMMARY = f"{KEY}-summary"
 BOXES = f"{KEY}-boxes"
 TREND = f"{KEY}-trend"
@@ -61,19 +61,21 @@ PAYER_COLUMNS = [
 
 
 def layout(**query: Any) -> html.Div:
-    if (refusal := page_guard(KEY)) is not None:
+    if (refusal := page_guard(KEY, check_snapshot=False)) is not None:
         return refusal
     filters = from_mapping(query)
-    with queries.same_snapshot():
-        tiles, boxes, trend, within_30, payer_rows, by_provider, by_location = update_payer_lag(
-            filters.to_dict()
-        )
+    try:
+        with queries.same_snapshot():
+            tiles, boxes, trend, within_30, payer_rows, by_provider, by_location = update_payer_lag(
+                filters.to_dict()
+            )
+    except queries.SnapshotMissing as error:
+        return missing_snapshot_layout(str(error))
     return html.Div(
         [
             page_header(
                 PAGE.title, "Days from our first submission to the payer's first payment (835 payment date)."
             ),
-            dcc.Store(id=FILTERS, data=filters.to_dict()),
             html.Div(tiles, id=SUMMARY, className="tiles"),
             card(
                 "Submission to payment, by payer (slowest first)",

@@ -1,4 +1,6 @@
-"""How fast the dashboards answer: p50/p95/p99 wall time of every data callback on a given snapshot.
+"""How fast the dashboards answer: p50/p95/p99 wall time of every data callback on a given snapshot,
+and of the page data functions the pages' layouts call to arrive drawn (overview, denials, payer lag,
+A/R: `update_*`).
 
 The callbacks are called in-process as a signed-in manager (the role that can read every page), each
 opening its own DuckDB connection as it does under the server, over `snapshot_dir` pinned for this

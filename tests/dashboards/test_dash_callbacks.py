@@ -240,6 +240,8 @@ def test_claim_detail_shows_timeline_and_audits(dash_app: Any, snapshot_dir: Pat
         ("executive", "claim_detail", lambda m: m.show_claim("0" * 32, ALL)),
         ("biller", "denials", lambda m: m.update_denials(ALL)),
         (None, "payer_lag", lambda m: m.update_payer_lag(ALL)),
+        ("executive", "ar_aging", lambda m: m.update_aging("2024-09-30", ALL)),
+        ("biller", "ar_aging", lambda m: m.update_largest(ALL)),
     ],
 )
 def test_callbacks_refuse_other_roles(dash_app: Any, role: str | None, page: str, call: Any) -> None:

@@ -107,3 +107,26 @@ def test_category_labels_lie_level_while_they_fit() -> None:
 def test_horizontal_bars_get_a_band_each() -> None:
     assert bars_height(3) == 300  # a few bars keep the house height
     assert bars_height(15, per_row=26) == 130 + 15 * 26  # fifteen providers: every name shown
+
+
+def test_inputs_plotly_accepts_do_not_break_the_estimate() -> None:
+    import numpy as np
+
+    arrays = figure(
+        [{"type": "bar", "x": np.array(["a", "b"]), "y": np.array([1.5, 2.5e6])}],
+        chart_layout(xaxis=axis(tickangle="auto"), yaxis=axis(title="dollars", **MONEY_TICKS)),
+    )
+    assert margins(arrays)["l"] >= text_width("$2,750,000")
+    # a heat map draws a colour bar without being asked
+    plain_heat = {"type": "heatmap", "z": [[5_000_000.0]], "x": ["a"], "y": ["p"]}
+    assert margins(figure([plain_heat], chart_layout(show_legend=False)))["r"] > 24
+    assert margins(figure([{**plain_heat, "showscale": False}], chart_layout(show_legend=False)))["r"] == 24
+
+
+def test_stacks_reach_their_negative_sums_too() -> None:
+    parts = [
+        {"type": "bar", "x": ["a", "b"], "y": [-40_000_000, None], "name": "refunds"},
+        {"type": "bar", "x": ["a", "b"], "y": [-50_000_000, 1], "name": "reversals"},
+    ]
+    fig = figure(parts, chart_layout(barmode="relative", yaxis=axis(**MONEY_TICKS), show_legend=False))
+    assert margins(fig)["l"] >= text_width("−$99,000,000")

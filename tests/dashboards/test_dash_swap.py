@@ -89,3 +89,37 @@ def test_pages_keep_answering_while_current_swaps(dash_app: Any, dash_home: Path
     assert len(seen) == 18
     assert set(seen) <= expected
     assert len(set(seen)) == 2, "the swap was never picked up by a later request"
+
+
+def test_one_page_view_reads_one_snapshot_and_is_audited_once(dash_app: Any, dash_home: Path) -> None:
+    """A page drawn in its layout pins the snapshot CURRENT names when it starts: a swap in the middle
+    does not mix two snapshots. The A/R page's claim-level grid is audited once per view."""
+    from dashboards import audit, queries
+
+    snapshots = dash_home / "snapshots"
+    swap_pointer(snapshots, FIRST_SNAPSHOT)
+    try:
+        with queries.same_snapshot() as pinned:
+            swap_pointer(snapshots, SECOND_SNAPSHOT)
+            assert pinned.name == FIRST_SNAPSHOT
+            assert queries.current_snapshot_dir() == pinned
+            with queries.open_snapshot() as snap:
+                assert snap.directory.name == FIRST_SNAPSHOT
+        assert queries.current_snapshot_dir().name == SECOND_SNAPSHOT
+    finally:
+        swap_pointer(snapshots, FIRST_SNAPSHOT)
+    log = dash_home / "logs" / "audit.log"
+    before = len(audit.read_entries(log))
+    client = login_client(dash_app, "manny")
+    aging = callback_body(
+        [("_pages_content", "children"), ("_pages_store", "data")],
+        [("_pages_location", "pathname", "/ar-aging"), ("_pages_location", "search", "")],
+    )
+    response = client.post("/_dash-update-component", json=aging)
+    assert response.status_code == 200
+    page = json.loads(response.get_data(as_text=True))["response"]["_pages_content"]["children"]
+    largest = find_props(page, "ar-aging-largest")
+    assert largest is not None and largest["rowData"], "the A/R page arrives with its largest balances"
+    entries = audit.read_entries(log)[before:]
+    assert [(e["page"], e["action"]) for e in entries] == [("ar-aging", "view")]
+    assert entries[0]["claim_count"] == len(largest["rowData"])

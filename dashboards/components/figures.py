@@ -295,7 +295,9 @@ def fit_margins(data: list[dict[str, Any]], layout: dict[str, Any], width: int =
     if layout.get("showlegend", True) and legend.get("orientation") == "h" and float(legend.get("y", 0)) >= 1:
         rows = _legend_rows(data, width - need["l"] - need["r"], size)
         if rows:
-            need["t"] = max(need["t"], rows * LEGEND_ROW + LEGEND_PAD)
+            # y > 1 lifts the legend that share of the plot's height above it (y 1.02: ~8 px at 400 px)
+            lift = (float(legend.get("y", 1)) - 1) * float(layout.get("height") or 450)
+            need["t"] = max(need["t"], rows * LEGEND_ROW + LEGEND_PAD + lift)
     for trace in data:
         bar = trace.get("colorbar")
         scaled = bar is not None or trace.get("type") in ("heatmap", "contour", "histogram2d")

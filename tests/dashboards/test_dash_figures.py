@@ -130,3 +130,10 @@ def test_stacks_reach_their_negative_sums_too() -> None:
     ]
     fig = figure(parts, chart_layout(barmode="relative", yaxis=axis(**MONEY_TICKS), show_legend=False))
     assert margins(fig)["l"] >= text_width("−$99,000,000")
+
+
+def test_a_taller_chart_lifts_its_legend_higher() -> None:
+    traces = [{"type": "bar", "orientation": "h", "x": [1], "y": ["a"], "name": n} for n in ("Median", "p90")]
+    short = margins(figure(traces, chart_layout(height=300)))["t"]
+    tall = margins(figure(traces, chart_layout(height=800)))["t"]
+    assert tall - short == pytest.approx(0.02 * 500, abs=1)  # legend y 1.02 of the plot's height

@@ -169,6 +169,31 @@ class _HeldSqliteFiles:
         self.listening = False
         self.stop = threading.Event()
         self.checkpointer: threading.Thread | None = None
+        self.engines: dict[tuple[Any, ...], Any] = {}  # create_engine's arguments -> its engine
+        self.patched: list[tuple[Any, Any]] = []  # (Dagster storage module, its own create_engine)
+
+    def cached_create_engine(self, original: Any) -> Any:
+        """``create_engine`` that hands back one engine per set of arguments while a job runs.
+
+        Dagster's SQLite storages make a new SQLAlchemy engine for every connection (``NullPool``)
+        and dispose of it after: ~1,000 engines for a daily ``rcm build``, and SQLAlchemy's cache
+        of compiled statements lives in the engine, so every insert was compiled afresh (py-spy,
+        1M increment: 1.8 s in ``create_engine``, 3.5 s compiling). The connections are the same
+        as before: ``NullPool`` opens and closes one per use, and ``dispose()`` only swaps the
+        empty pool; the engines are dropped when the last job of this process ends.
+        """
+
+        def create_engine(url: Any, *args: Any, **kwargs: Any) -> Any:
+            key = (str(url), repr(args), tuple(sorted((k, repr(v)) for k, v in kwargs.items())))
+            with self.lock:
+                engine = self.engines.get(key)
+            if engine is None:
+                engine = original(url, *args, **kwargs)
+                with self.lock:
+                    engine = self.engines.setdefault(key, engine)
+            return engine
+
+        return create_engine
 
     def on_connect(self, dbapi_connection: Any, _record: Any) -> None:
         if not self.active or not isinstance(dbapi_connection, sqlite3.Connection):
@@ -224,6 +249,13 @@ class _HeldSqliteFiles:
             if not self.listening:
                 event.listen(Engine, "connect", self.on_connect)
                 self.listening = True
+            from dagster._core.storage.event_log.sqlite import sqlite_event_log
+            from dagster._core.storage.runs.sqlite import sqlite_run_storage
+
+            for module in (sqlite_event_log, sqlite_run_storage):
+                original = module.create_engine
+                self.patched.append((module, original))
+                module.create_engine = self.cached_create_engine(original)
             stop = self.stop = threading.Event()
 
             def checkpoint_now_and_then() -> None:
@@ -243,6 +275,13 @@ class _HeldSqliteFiles:
             stop, checkpointer = self.stop, self.checkpointer
             entries = list(self.files.values())
             self.files.clear()
+            for module, original in self.patched:
+                module.create_engine = original
+            self.patched.clear()
+            engines = list(self.engines.values())
+            self.engines.clear()
+        for engine in engines:
+            engine.dispose()
         stop.set()
         if checkpointer is not None:  # started by the matching enter()
             checkpointer.join()

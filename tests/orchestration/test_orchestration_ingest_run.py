@@ -241,3 +241,33 @@ def test_in_process_runs_store_events_without_a_checkpoint_per_event(
         assert materialized == {"one", "two"}
         assert any(event.dagster_event and event.dagster_event.is_successful_output for event in stored)
         assert instance.get_run_by_id(result.run_id).is_success
+
+
+def test_in_process_runs_reuse_dagster_sqlite_engines(tmp_path: Path) -> None:
+    """While a job runs here, Dagster's SQLite storages get one SQLAlchemy engine per file (its cache
+    of compiled statements kept) instead of a new engine per event; stock behaviour after."""
+    from dagster._core.storage.event_log.sqlite import sqlite_event_log
+    from dagster._core.storage.runs.sqlite import sqlite_run_storage
+    from sqlalchemy.pool import NullPool
+
+    from orchestration.lib import dagster_home
+
+    stock = (sqlite_event_log.create_engine, sqlite_run_storage.create_engine)
+    url = f"sqlite:///{tmp_path / 'events.db'}"
+    assert sqlite_event_log.create_engine(url, poolclass=NullPool) is not sqlite_event_log.create_engine(
+        url, poolclass=NullPool
+    )
+    with dagster_home._sqlite_storage_without_fsyncs():
+        first = sqlite_event_log.create_engine(url, poolclass=NullPool, connect_args={"timeout": 15})
+        again = sqlite_event_log.create_engine(url, poolclass=NullPool, connect_args={"timeout": 15})
+        other = sqlite_event_log.create_engine(url, poolclass=NullPool, connect_args={"timeout": 30})
+        runs = sqlite_run_storage.create_engine(f"sqlite:///{tmp_path / 'runs.db'}", poolclass=NullPool)
+        assert first is again and other is not first and runs is not first
+        for _ in range(3):  # used as Dagster uses it: connect, write, dispose
+            with first.connect() as connection, connection.begin():
+                connection.exec_driver_sql("create table if not exists t (x integer)")
+                connection.exec_driver_sql("insert into t values (1)")
+            first.dispose()
+        with first.connect() as connection:
+            assert connection.exec_driver_sql("select count(*) from t").scalar() == 3
+    assert (sqlite_event_log.create_engine, sqlite_run_storage.create_engine) == stock

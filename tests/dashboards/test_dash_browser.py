@@ -23,7 +23,7 @@ from typing import Any
 
 import pyarrow.parquet as pq
 import pytest
-from conftest import PASSWORD
+from conftest import PASSWORD, callback_body
 
 from orchestration.settings import REPO_ROOT
 
@@ -278,19 +278,10 @@ def test_biller_cannot_open_the_executive_page_or_its_data(session: Any) -> None
     # The overview's data travels in the page router's answer: asked for directly, even by a path
     # Dash's router reads as /overview, it is refused.
     for pathname in ("/overview", "//overview/"):
-        body = {
-            "output": ".._pages_content.children..._pages_store.data..",
-            "outputs": [
-                {"id": "_pages_content", "property": "children"},
-                {"id": "_pages_store", "property": "data"},
-            ],
-            "inputs": [
-                {"id": "_pages_location", "property": "pathname", "value": pathname},
-                {"id": "_pages_location", "property": "search", "value": ""},
-            ],
-            "changedPropIds": ["_pages_location.pathname"],
-            "state": [],
-        }
+        body = callback_body(
+            [("_pages_content", "children"), ("_pages_store", "data")],
+            [("_pages_location", "pathname", pathname), ("_pages_location", "search", "")],
+        )
         direct = biller.page.request.post(biller.base + "/_dash-update-component", data=body)
         assert direct.status == 403, pathname
         assert "overview-waterfall" not in direct.text()
@@ -305,22 +296,16 @@ def test_executive_cannot_open_biller_pages_or_their_data(session: Any) -> None:
     for path in ("/work-list", "/claim-detail", "/denials"):
         response = page.goto(executive.base + path)
         assert response is not None and response.status == 403, path
-    body = {
-        "output": "..work-list-grid.rowData...work-list-count.children..",
-        "outputs": [
-            {"id": "work-list-grid", "property": "rowData"},
-            {"id": "work-list-count", "property": "children"},
+    body = callback_body(
+        [("work-list-grid", "rowData"), ("work-list-count", "children")],
+        [
+            ("work-list-filters", "data", {}),
+            ("work-list-root-cause", "value", None),
+            ("work-list-biller", "value", None),
+            ("work-list-min-age", "value", None),
+            ("work-list-min-balance", "value", None),
         ],
-        "inputs": [
-            {"id": "work-list-filters", "property": "data", "value": {}},
-            {"id": "work-list-root-cause", "property": "value", "value": None},
-            {"id": "work-list-biller", "property": "value", "value": None},
-            {"id": "work-list-min-age", "property": "value", "value": None},
-            {"id": "work-list-min-balance", "property": "value", "value": None},
-        ],
-        "changedPropIds": [],
-        "state": [],
-    }
+    )
     assert executive.page.request.post(executive.base + "/_dash-update-component", data=body).status == 403
 
 

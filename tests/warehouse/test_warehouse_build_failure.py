@@ -47,3 +47,36 @@ def test_failing_test_fails_the_build_and_keeps_the_snapshot(
     assert "snapshot: not published (the last good snapshot stays current)" in out
     assert publish.read_current(settings.snapshots_dir) == good
     assert publish.list_snapshots(settings.snapshots_dir) == before
+
+
+def test_primary_key_fails_on_a_repeated_key_and_on_nulls(
+    synthetic_home: BuiltWarehouse, tmp_path: Path
+) -> None:
+    """The project's `primary_key` test (dbt's `unique` and `not_null` in one query) passes on the
+    built table, and fails once per repeated value and once for the nulls."""
+    import json
+
+    from warehouse_support import run_dbt
+
+    warehouse = tmp_path / "warehouse.duckdb"
+    shutil.copyfile(synthetic_home.warehouse, warehouse)
+    select = ["test", "--select", "dim_payers,test_name:primary_key"]
+
+    def failures() -> list[int]:
+        done = run_dbt(select, warehouse, tmp_path / "target")
+        run_results = json.loads((tmp_path / "target" / "run_results.json").read_text(encoding="utf-8"))
+        # the on-run-start hook aside
+        results = [r for r in run_results["results"] if r["unique_id"].startswith("test.")]
+        assert [r["unique_id"].split(".")[2] for r in results] == ["primary_key_dim_payers_payer_id"], (
+            done.stdout
+        )
+        assert (done.returncode == 0) == (results[0]["status"] == "pass"), done.stdout[-2000:]
+        return [results[0]["failures"]]
+
+    assert failures() == [0]
+    with duckdb.connect(str(warehouse)) as con:
+        con.execute("insert into marts.dim_payers select * from marts.dim_payers limit 2")  # two repeated
+        con.execute(
+            "insert into marts.dim_payers select * replace (null as payer_id) from marts.dim_payers limit 3"
+        )
+    assert failures() == [3]  # two repeated values, and the nulls once

@@ -30,7 +30,7 @@ from dagster_dbt import (
 )
 
 from orchestration.lib.warehouse import WAREHOUSE_POOL
-from orchestration.settings import DBT_PROJECT_DIR, SEEDS_DIR
+from orchestration.settings import DBT_PROJECT_DIR
 
 DBT_PROJECT = DbtProject(project_dir=DBT_PROJECT_DIR, profiles_dir=DBT_PROJECT_DIR)
 DBT_PROJECT.prepare_if_dev()
@@ -40,10 +40,6 @@ DBT_PROJECT.prepare_if_dev()
 BUILD_TARGET_DIR = DBT_PROJECT_DIR / "target" / "build"
 
 LAYER_GROUPS = ("staging", "intermediate", "marts")
-
-# The seeds' properties file, relative to the dbt project as dbt's `path:` selector wants it: the
-# data tests defined there read the seed tables only.
-SEED_TESTS_PATH = os.path.relpath(SEEDS_DIR / "_seeds.yml", DBT_PROJECT_DIR)
 
 
 def dbt_executable() -> str:
@@ -104,16 +100,11 @@ def dbt_build_args(
 ) -> list[str]:
     """The dbt command line (without the selection dagster-dbt adds for a subset).
 
-    ``skip_unchanged`` (a whole incremental build) leaves out what only the code and the seed files
-    decide, which are byte for byte those of the last recorded build (any edit changes the checksum,
-    and the build is then a full refresh, which runs and loads all of it):
-    - the unit tests (their inputs are fixed in the project);
-    - the seeds, and the data tests that read nothing but seeds (the seed tables are the files);
-    - the staging views (a view is its SQL; the data behind it is read when it is queried).
-    The views' data tests still run, on the changed files' rows (macros/test_scope.sql), and so does
-    every test reading a seed and a model. ``--indirect-selection empty`` makes ``--exclude`` leave
-    out exactly the nodes it names: in dbt's default (eager) mode it would take away every test
-    on them too. A subset chosen in the Dagster UI runs what it selects.
+    ``skip_unchanged`` (a whole incremental build) leaves out the unit tests and the seeds: the unit
+    tests' inputs are fixed in the project, and the seed files are loaded already; both are byte for
+    byte those of the last recorded build (any edit changes the checksum, and the build is then a
+    full refresh, which runs and loads them). The seeds' data tests still run. A subset chosen in
+    the Dagster UI runs what it selects.
     """
     args = ["build"]
     if config.as_of_date:
@@ -121,12 +112,7 @@ def dbt_build_args(
     if config.full_refresh if full_refresh is None else full_refresh:
         args.append("--full-refresh")
     elif skip_unchanged:
-        args += [
-            *("--exclude-resource-type", "unit_test", "--exclude-resource-type", "seed"),
-            # one value: dagster-dbt keeps one value per --exclude (and joins them again)
-            *("--exclude", f"config.materialized:view path:{SEED_TESTS_PATH}"),
-            *("--indirect-selection", "empty"),
-        ]
+        args += ["--exclude-resource-type", "unit_test", "--exclude-resource-type", "seed"]
     return args
 
 

@@ -8,8 +8,8 @@
     or keys, and a build is recorded only when every test passed. Every test on these models is about
     rows of one file or one key:
       - not_null, accepted_values, expression_is_true: one row at a time;
-      - unique and unique_combination_of_columns: each id names one source row, so one file or key
-        (a claim id, a remit id, a PCN with a date);
+      - unique, primary_key and unique_combination_of_columns: each id names one source row, so
+        one file or key (a claim id, a remit id, a PCN with a date);
       - relationships: the child rows are filtered, the parent (`to`) never is.
     The staging views of raw files (models/staging/raw, `meta: {rcm_test_scope: file}`) are
     filtered to the rows of the changed files, computed live from the ledger and the record

@@ -62,7 +62,7 @@ def test_primary_key_fails_on_a_repeated_key_and_on_nulls(
     shutil.copyfile(synthetic_home.warehouse, warehouse)
     select = ["test", "--select", "dim_payers,test_name:primary_key"]
 
-    def failures() -> list[int]:
+    def failures() -> int:
         done = run_dbt(select, warehouse, tmp_path / "target")
         run_results = json.loads((tmp_path / "target" / "run_results.json").read_text(encoding="utf-8"))
         # the on-run-start hook aside
@@ -71,12 +71,12 @@ def test_primary_key_fails_on_a_repeated_key_and_on_nulls(
             done.stdout
         )
         assert (done.returncode == 0) == (results[0]["status"] == "pass"), done.stdout[-2000:]
-        return [results[0]["failures"]]
+        return results[0]["failures"]
 
-    assert failures() == [0]
+    assert failures() == 0
     with duckdb.connect(str(warehouse)) as con:
         con.execute("insert into marts.dim_payers select * from marts.dim_payers limit 2")  # two repeated
         con.execute(
             "insert into marts.dim_payers select * replace (null as payer_id) from marts.dim_payers limit 3"
         )
-    assert failures() == [3]  # two repeated values, and the nulls once
+    assert failures() == 3  # two repeated values, and the nulls once

@@ -739,6 +739,14 @@ def _parse_pending(
         else:
             reader, to_arrow = (parser, None) if parser is not None else _default_reader()
             parsed = parse_x12_file(data, result.file_id, file_name, reader, to_arrow)
+    except WorkerDied as died:  # this file alone took its worker down: keep it out, load the rest
+        log.error("reading %s: %s", result.source_path, died)
+        parsed = _Parsed(
+            kind=CSV_KINDS[csv_kind].file_kind if csv_kind else "unknown",
+            tables={},
+            issues=[LoadIssue("error", "WORKER_DIED", f"{file_name}: {died}")],
+            fatal=True,
+        )
     except Exception as exc:  # a reader bug must not stop the other files: quarantine this one
         log.exception("reading %s failed", result.source_path)
         parsed = _Parsed(
@@ -1245,42 +1253,140 @@ class _Chunk:
         future: Future[Any] | None = None,
         csv_kind: str | None = None,
         in_worker: bool | None = None,
+        pool: _WorkerPool | None = None,
     ) -> None:
         self.entries = entries
         self.future = future
         self.csv_kind = csv_kind
         self.in_worker = future is not None if in_worker is None else in_worker
-        self._files: list[_Parsed | None] | None = None
+        self.pool = pool
+        self._executor = pool.executor if pool is not None else None  # the one ``future`` runs in
+        self._files: list[_Parsed | WorkerDied | None] | None = None
         self._seconds: list[float] = []
 
-    def _resolve(self) -> list[_Parsed | None]:
+    def _resolve(self) -> list[_Parsed | WorkerDied | None]:
         if self._files is None:
-            if self.csv_kind is not None:
-                assert self.future is not None
-                answers = self.future.result()
-                self._files = [None if item is None else item[0] for item in answers]
-                self._seconds = [0.0 if item is None else item[1] for item in answers]
-                return self._files
             try:
-                tables, files = (
-                    self.future.result() if self.future is not None else _parse_x12_chunk(self.entries, False)
-                )
+                self._files, self._seconds = self._answers(self.future)
             except BrokenExecutor:
-                raise  # a worker died: its files are reported as read failures, one by one
-            except Exception:  # a bug outside the per-file reads: each file is parsed alone instead
-                log.exception(
-                    "parsing a chunk of %d files failed; parsing them one by one", len(self.entries)
-                )
-                tables, files = {}, [None] * len(self.entries)
-            offsets: dict[str, int] = {}
-            self._files = [
-                None if item is None else _parsed_from_chunk(tables, offsets, item) for item in files
-            ]
-            self._seconds = [0.0 if item is None else item[4] for item in files]
+                # a worker process died (killed, out of memory, a crash in native code): every task
+                # of its pool fails with it, this chunk's too, whichever file was the cause
+                assert self.pool is not None
+                self.pool.lost(self._executor, len(self.entries))
+                self._files, self._seconds = [], []
+                for entry in self.entries:
+                    files, seconds = self._again_alone(entry)
+                    self._files += files
+                    self._seconds += seconds
         return self._files
+
+    def _again_alone(self, entry: tuple[str, str]) -> tuple[list[_Parsed | WorkerDied | None], list[float]]:
+        """One file of a chunk whose worker died, parsed again in a process of its own."""
+        assert self.pool is not None
+        try:
+            if self.csv_kind is not None:
+                return self._answers(self.pool.alone(_parse_csv_entry, *entry, self.csv_kind))
+            return self._answers(self.pool.alone(_parse_x12_chunk, [entry]))
+        except WorkerDied as died:
+            return [died], [0.0]
+        except Exception:  # the reader raised outside its per-file guard: parsed here instead
+            log.exception("parsing %s again alone failed; parsing it in this process", entry[0])
+            return [None], [0.0]
+
+    def _answers(self, answered: Any) -> tuple[list[_Parsed | WorkerDied | None], list[float]]:
+        """The chunk's files out of a worker's answer (a future, or its result), or parsed here."""
+        if self.csv_kind is not None:
+            answers = answered.result() if isinstance(answered, Future) else answered
+            return [None if item is None else item[0] for item in answers], [
+                0.0 if item is None else item[1] for item in answers
+            ]
+        try:
+            if isinstance(answered, Future):
+                answered = answered.result()
+            tables, files = answered if answered is not None else _parse_x12_chunk(self.entries, False)
+        except BrokenExecutor:
+            raise
+        except Exception:  # a bug outside the per-file reads: each file is parsed alone instead
+            log.exception("parsing a chunk of %d files failed; parsing them one by one", len(self.entries))
+            tables, files = {}, [None] * len(self.entries)
+        offsets: dict[str, int] = {}
+        return [None if item is None else _parsed_from_chunk(tables, offsets, item) for item in files], [
+            0.0 if item is None else item[4] for item in files
+        ]
 
     def slot(self, index: int) -> _ChunkSlot:
         return _ChunkSlot(self, index)
+
+
+class WorkerDied(Exception):
+    """The worker process parsing a file died while it held that file alone."""
+
+
+class _WorkerPool:
+    """The load's worker processes, replaced when one of them dies.
+
+    A worker that dies (killed, out of memory, a crash in native code) breaks its whole
+    ``ProcessPoolExecutor``: every task still in it fails with ``BrokenExecutor``, whichever file was
+    the cause. The chunks still to come then go to a new executor, and the files of the broken ones
+    are parsed again one at a time in a one-worker executor of their own (``alone``): only a file
+    whose worker dies while it holds that file alone is quarantined (``WORKER_DIED``); every other
+    file loads as if nothing had happened.
+    """
+
+    def __init__(self, processes: int) -> None:
+        self.processes = processes
+        self.executor = self._start(processes)
+        self._alone: ProcessPoolExecutor | None = None
+
+    @staticmethod
+    def _start(processes: int) -> ProcessPoolExecutor:
+        return ProcessPoolExecutor(max_workers=processes, mp_context=get_context("spawn"))
+
+    def submit(self, fn: Callable[..., Any], *args: Any) -> Future[Any]:
+        try:
+            return self.executor.submit(fn, *args)
+        except BrokenExecutor:  # broken since the last submit; the chunk that notices logs it
+            self.lost(self.executor, 0)
+            return self.executor.submit(fn, *args)
+
+    def lost(self, executor: ProcessPoolExecutor | None, files: int) -> None:
+        """``executor`` broke: replace it if it is still the load's (once), and say so."""
+        if executor is self.executor:
+            log.warning("a parser worker process died; starting new workers for the files still to come")
+            self.executor.shutdown(wait=False, cancel_futures=True)
+            self.executor = self._start(self.processes)
+        if files:
+            log.warning(
+                "a chunk of %d file(s) was lost with the worker; parsing them again one at a time", files
+            )
+
+    def alone(self, fn: Callable[..., Any], *args: Any) -> Any:
+        """``fn(*args)`` in the one-worker executor; ``WorkerDied`` if its worker dies meanwhile."""
+        if self._alone is None:
+            self._alone = self._start(1)
+        try:
+            return self._alone.submit(fn, *args).result()
+        except BrokenExecutor as error:
+            self._alone.shutdown(wait=False, cancel_futures=True)
+            self._alone = None
+            raise WorkerDied(
+                "the reader's worker process died while it held this file alone (killed by the "
+                "system, out of memory, or a crash in native code); the other files loaded"
+            ) from error
+
+    def executors(self) -> list[ProcessPoolExecutor]:
+        return [self.executor] + ([self._alone] if self._alone is not None else [])
+
+    def shutdown(self) -> None:
+        for executor in self.executors():
+            executor.shutdown(wait=True, cancel_futures=True)
+
+    def stop(self) -> None:
+        """Terminate every worker process (``ProcessPoolExecutor`` has no public way to)."""
+        for executor in self.executors():
+            for process in list((getattr(executor, "_processes", None) or {}).values()):
+                with contextlib.suppress(Exception):
+                    process.terminate()
 
 
 class _ChunkSlot:
@@ -1293,6 +1399,8 @@ class _ChunkSlot:
 
     def result(self) -> tuple[_Parsed, float] | None:
         parsed = self.chunk._resolve()[self.index]
+        if isinstance(parsed, WorkerDied):
+            raise parsed
         return None if parsed is None else (parsed, self.chunk._seconds[self.index])
 
 
@@ -1445,7 +1553,7 @@ def load_files(
         ]
         slots: dict[Path, _ChunkSlot] = {}
         open_chunks: dict[int, tuple[int, int]] = {}  # id(chunk) -> (files not yet taken below, bytes)
-        pool = ProcessPoolExecutor(max_workers=workers, mp_context=get_context("spawn")) if use_pool else None
+        pool = _WorkerPool(workers) if use_pool else None
         # Without worker processes, X12 chunks are parsed ahead in threads: DuckDB's insert of the
         # previous chunks and the columnar reader's Arrow kernels both release the interpreter lock.
         reader_thread = ThreadPoolExecutor(max_workers=reader_threads) if pool is None and ahead else None
@@ -1468,7 +1576,7 @@ def load_files(
                 future = pool.submit(_parse_x12_chunk, entries)
             elif reader_thread is not None:
                 future = reader_thread.submit(_parse_x12_chunk, entries, False)
-            chunk = _Chunk(entries, future, chunk_csv_kind, in_worker=pool is not None)
+            chunk = _Chunk(entries, future, chunk_csv_kind, in_worker=pool is not None, pool=pool)
             open_chunks[id(chunk)] = (len(entries), chunk_bytes)
             for index, (path_text, _file_id) in enumerate(entries):
                 slots[Path(path_text)] = chunk.slot(index)
@@ -1544,12 +1652,12 @@ def load_files(
             # during that wait left workers that never got the executor's stop message, so the
             # process hung at exit joining them.
             if pool is not None and not isinstance(error, Exception):
-                _stop_workers(pool)
+                pool.stop()
             raise
         finally:
             try:
                 if pool is not None:
-                    pool.shutdown(wait=True, cancel_futures=True)
+                    pool.shutdown()
                 if reader_thread is not None:
                     reader_thread.shutdown(wait=True, cancel_futures=True)
             finally:
@@ -1560,13 +1668,6 @@ def load_files(
     for result in results:
         log.debug("%s", result.one_line())
     return results
-
-
-def _stop_workers(pool: ProcessPoolExecutor) -> None:
-    """Terminate the pool's worker processes (``ProcessPoolExecutor`` has no public way to)."""
-    for process in list((getattr(pool, "_processes", None) or {}).values()):
-        with contextlib.suppress(Exception):
-            process.terminate()
 
 
 def load_inbox(settings: Settings | None = None, **kwargs: Any) -> list[FileResult]:

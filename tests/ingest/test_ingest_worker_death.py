@@ -1,0 +1,136 @@
+"""A parser worker process that dies (killed, out of memory) costs the load only the file it held.
+
+Every task of a broken ``ProcessPoolExecutor`` fails with it, so without care one dead worker
+quarantined every file still in flight and the next submit stopped the load. The workers here die
+for real (SIGKILL, from ``worker_crash``) on the file whose name holds ``KILL``.
+"""
+
+from __future__ import annotations
+
+from decimal import Decimal as D
+from pathlib import Path
+from typing import Any
+
+import pytest
+from conftest import assert_same_raw, dump_raw, query
+from worker_crash import DyingWorkers
+from x12_fixtures import Claim837, Remit, balanced_claim, claims_837p, remit_835
+
+import orchestration.lib.loader as loader
+from orchestration.lib.loader import load_files
+from orchestration.lib.raw_schema import column_names
+from orchestration.settings import Settings, get_settings
+
+
+def _remit(number: int) -> str:
+    control = f"{number:04d}"
+    claim = balanced_claim(f"PCN{number}", "100.00", f"{40 + number}.00")
+    return remit_835([Remit(control, D(f"{40 + number}.00"), [claim])], interchange=f"0000001{number:02d}")
+
+
+def _claims(number: int) -> str:
+    return claims_837p(
+        [Claim837(f"C{number}", [("99213", D(f"{80 + number}.00"))])], interchange=f"0000002{number:02d}"
+    )
+
+
+def _folder(files: Path, *, kill: str | None) -> None:
+    for number in range(1, 6):
+        (files / f"remit_{number}.835").write_text(_remit(number))
+        (files / f"claims_{number}.837").write_text(_claims(number))
+    if kill is not None:
+        (files / kill).write_text(_claims(9))
+
+
+def _without_file(dump: dict[str, list[tuple[Any, ...]]], file_id: str) -> dict[str, list[tuple[Any, ...]]]:
+    """``dump`` less the rows of ``file_id`` (every raw table carries its file's id)."""
+    kept = {}
+    for table, rows in dump.items():
+        at = [c for c in column_names(table) if c != "loaded_at"].index("file_id")
+        kept[table] = [row for row in rows if row[at] != file_id]
+    return kept
+
+
+@pytest.fixture
+def dying(monkeypatch: pytest.MonkeyPatch) -> type[DyingWorkers]:
+    DyingWorkers.made.clear()
+    monkeypatch.setattr(loader, "ProcessPoolExecutor", DyingWorkers)
+    monkeypatch.setattr(loader, "PARALLEL_MIN_BYTES", 0)  # workers however small the files
+    monkeypatch.setattr(loader, "CHUNK_MAX_FILES", 3)  # several chunks in flight, several files each
+    return DyingWorkers
+
+
+def _reference(files: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Settings:
+    """The same folder without the killing file, loaded in one process into a home of its own."""
+    monkeypatch.setenv("RCM_HOME", str(tmp_path / "reference_home"))
+    reference = get_settings()
+    reference.ensure_dirs()
+    good = [path for path in sorted(files.iterdir()) if "KILL" not in path.name]
+    load_files(good, reference, processes=1)
+    return reference
+
+
+def test_a_worker_killed_midway_costs_the_load_only_the_file_it_held(
+    settings, files, tmp_path, monkeypatch, dying, caplog
+) -> None:
+    _folder(files, kill="claims_KILL.837")
+    with caplog.at_level("WARNING", logger=loader.__name__):
+        results = load_files([files], settings, processes=2)
+
+    by_name = {result.file_name: result for result in results}
+    killer = by_name.pop("claims_KILL.837")
+    assert killer.status == "quarantined"
+    assert [reason.split(":")[0] for reason in killer.reasons] == ["WORKER_DIED"]
+    assert "died while it held this file alone" in killer.reasons[0]
+    # the ten good files, the ones that were in flight with it included, all loaded in workers
+    assert {result.status for result in by_name.values()} == {"loaded"}
+    assert all(result.parsed_in_worker for result in by_name.values())
+    # the load's executor was replaced and the one-file executor died on the killer, alone
+    assert len(dying.made) >= 3
+    [(code, severity)] = query(
+        settings, "select issue_code, severity from raw.load_issues where file_id = ?", [killer.file_id]
+    )
+    assert (code, severity) == ("WORKER_DIED", "error")
+    # one line per event, not a traceback per file
+    assert not [record for record in caplog.records if record.exc_info]
+    assert any("parsing them again one at a time" in record.getMessage() for record in caplog.records)
+
+    reference = _reference(files, tmp_path, monkeypatch)
+    assert_same_raw(dump_raw(reference), _without_file(dump_raw(settings), killer.file_id))
+    quarantined = settings.quarantine_dir / f"{killer.file_id}__claims_KILL.837"
+    assert quarantined.exists()
+    assert "WORKER_DIED" in quarantined.with_name(quarantined.name + ".reason.txt").read_text()
+
+
+def test_without_a_killing_file_the_replaced_workers_change_nothing(
+    settings, files, tmp_path, monkeypatch, dying
+) -> None:
+    # the same executors, no death: what the test above compares against is the ordinary load
+    _folder(files, kill=None)
+    results = load_files([files], settings, processes=2)
+    assert {result.status for result in results} == {"loaded"}
+    assert len(dying.made) == 1
+    reference = _reference(files, tmp_path, monkeypatch)
+    assert_same_raw(dump_raw(reference), dump_raw(settings))
+
+
+def test_a_csv_extract_whose_worker_dies_is_the_only_one_quarantined(
+    settings, files, monkeypatch, dying
+) -> None:
+    from test_ingest_csv import CLAIMS_HEADER, _claim
+
+    (files / "claims_2024-03.csv").write_text(CLAIMS_HEADER + "\n" + _claim() + "\n")
+    (files / "claims_2024-04_KILL.csv").write_text(CLAIMS_HEADER + "\n" + _claim(pcn="PCN8") + "\n")
+    (files / "claims_2024-05.csv").write_text(CLAIMS_HEADER + "\n" + _claim(pcn="PCN9") + "\n")
+    results = load_files([files], settings, processes=2)
+
+    assert [(r.file_name, r.status) for r in results] == [
+        ("claims_2024-03.csv", "loaded"),
+        ("claims_2024-04_KILL.csv", "quarantined"),
+        ("claims_2024-05.csv", "loaded"),
+    ]
+    assert results[1].reasons[0].startswith("WORKER_DIED")
+    assert sorted(query(settings, "select patient_control_number from raw.csv_claims")) == [
+        ("PCN1",),
+        ("PCN9",),
+    ]

@@ -77,6 +77,8 @@ def format_summary(summary: dict[str, Any]) -> str:
     ]
     if summary.get("supersedes_file_id"):
         lines.append(f"  supersedes {summary['supersedes_file_id']}")
+    if summary.get("retried_from"):
+        lines.append(f"  read again: quarantined before for a cause on our side ({summary['retried_from']})")
     for reason in summary.get("reasons") or []:
         lines.append(f"  - {reason}")
     return "\n".join(lines)

@@ -138,6 +138,9 @@ class FileResult:
     insert_seconds: float = 0.0
     duplicate_of: str | None = None  # file_name of the earlier load, for duplicates
     parsed_in_worker: bool = False  # parsed ahead in a worker process (see load_files)
+    # read again: the same bytes were quarantined before for a cause on our side (RETRYABLE_CODES);
+    # the earlier ledger row's reasons
+    retried_from: str | None = None
 
     @property
     def transactions_loaded(self) -> int:
@@ -194,13 +197,15 @@ class FileResult:
             "rows": {k: v for k, v in sorted(self.row_counts.items()) if v},
             "stored_path": self.stored_path,
             "reasons": self.reasons,
+            "retried_from": self.retried_from,
             "parse_seconds": round(self.parse_seconds, 4),
             "insert_seconds": round(self.insert_seconds, 4),
         }
 
     def one_line(self) -> str:
         reasons = f" ({'; '.join(self.reasons)})" if self.reasons else ""
-        return f"{self.file_name}: {self.status} {self.file_kind} file_id={self.file_id}{reasons}"
+        again = " (read again: it was quarantined for a cause on our side)" if self.retried_from else ""
+        return f"{self.file_name}: {self.status} {self.file_kind} file_id={self.file_id}{reasons}{again}"
 
 
 @dataclass
@@ -614,6 +619,7 @@ _EXISTING_COLUMNS = [
     "stored_path",
     "version_number",
     "supersedes_file_id",
+    "reasons",
 ]
 
 
@@ -623,6 +629,39 @@ def _existing(con: duckdb.DuckDBPyConnection, file_id: str) -> dict[str, Any] | 
         [file_id],
     ).fetchone()
     return None if row is None else dict(zip(_EXISTING_COLUMNS, row, strict=True))
+
+
+# Quarantined for a cause on our side, not in the file's bytes: the reader raised (a reader bug), its
+# worker process died (killed, out of memory), or the write failed and was rolled back (a full disk).
+# Loading the same bytes again reads them again, and the new outcome replaces the old ledger row. Every
+# other quarantined file is the file's own fault and stays a duplicate. The inbox does not retry: it
+# skips files unchanged since they were loaded (``skip_unchanged``); name the file to ``rcm ingest``.
+RETRYABLE_CODES = frozenset({"READ_FAILED", "WORKER_DIED", "LOAD_FAILED"})
+
+
+def _retryable_ids(con: duckdb.DuckDBPyConnection) -> set[str]:
+    """The ledger's files that a new load reads again (parsed ahead like new files, see _retryable)."""
+    rows = con.execute(
+        f"select file_id from {RAW_SCHEMA}.load_ledger join {RAW_SCHEMA}.load_issues using (file_id) "  # noqa: S608
+        "where status = ? and severity = 'error' "
+        "group by file_id having bool_and(issue_code in (select unnest(?)))",
+        [QUARANTINED, sorted(RETRYABLE_CODES)],
+    ).fetchall()
+    return {row[0] for row in rows}
+
+
+def _retryable(con: duckdb.DuckDBPyConnection, file_id: str, earlier: dict[str, Any]) -> bool:
+    if earlier["status"] != QUARANTINED:
+        return False
+    codes = {
+        code
+        for (code,) in con.execute(
+            f"select distinct issue_code from {RAW_SCHEMA}.load_issues "  # noqa: S608
+            "where file_id = ? and severity = 'error'",
+            [file_id],
+        ).fetchall()
+    }
+    return bool(codes) and codes <= RETRYABLE_CODES
 
 
 def _as_duplicate(con: duckdb.DuckDBPyConnection, result: FileResult, earlier: dict[str, Any]) -> FileResult:
@@ -681,6 +720,9 @@ class _Pending:
     # the archive/quarantine copy being written by the loader's copy thread (``_keep_copy``)
     copying: Future[None] | None = None
     committed: bool = False  # its transaction committed (its copy is named by a ledger row)
+    # read again after a quarantine on our side: the earlier ledger row's quarantine copy, which the
+    # commit's ledger row replaces (``_commit`` deletes the earlier row and its issues)
+    replaces_copy: str | None = None
 
     @property
     def data_rows(self) -> int:
@@ -905,6 +947,13 @@ def _commit(
 
     con.execute("begin transaction")
     try:
+        again = [item.result.file_id for item in items if item.result.retried_from is not None]
+        if again:  # the earlier outcome of the same bytes (quarantined, no data rows) makes way
+            for table_name in ("load_issues", "load_ledger"):
+                con.execute(
+                    f"delete from {RAW_SCHEMA}.{table_name} where file_id in (select unnest(?))",  # noqa: S608
+                    [again],
+                )
         _assign_versions(con, items)
         for item in items:
             _copy_kept(settings, item)
@@ -927,10 +976,19 @@ def _commit(
         con.execute("commit")
         for item in items:
             item.committed = True
+            if item.replaces_copy and item.replaces_copy != item.result.stored_path:
+                _remove_quarantine_copy(Path(item.replaces_copy))
     except BaseException:
         with contextlib.suppress(Exception):
             con.execute("rollback")
         raise
+
+
+def _remove_quarantine_copy(path: Path) -> None:
+    """The quarantine copy of bytes that have now loaded: no ledger row names it any more."""
+    for leftover in (path, path.with_name(path.name + ".reason.txt")):
+        with contextlib.suppress(OSError):
+            leftover.unlink()
 
 
 def _quarantine_after_failure(
@@ -1522,7 +1580,9 @@ def load_files(
         csv_ahead = workers > 1 and csv_validator is None
         columnar: set[str] = set()
         ahead = (
-            _files_ahead(to_read, csv_kind, known_ids, with_csv=csv_ahead, columnar=columnar)
+            _files_ahead(
+                to_read, csv_kind, known_ids - _retryable_ids(con), with_csv=csv_ahead, columnar=columnar
+            )
             if parser is None and len(to_read) > 1
             else []
         )
@@ -1626,9 +1686,13 @@ def load_files(
                 if read.result.file_id in batch_ids:
                     flush()  # the same bytes twice: commit the first
                 earlier = _existing(con, read.result.file_id) if read.result.file_id in known_ids else None
-                if earlier is not None:
+                if earlier is not None and not _retryable(con, read.result.file_id, earlier):
                     results.append(_as_duplicate(con, read.result, earlier))
                     continue
+                if earlier is not None:  # quarantined before for a cause on our side: read it again
+                    log.info("%s was quarantined before (%s); reading it again", path, earlier["reasons"])
+                    read.result.retried_from = earlier["reasons"] or "quarantined"
+                    read.replaces_copy = earlier["stored_path"]
                 _parse_pending(read, parser, csv_validator, slot, csv_kind)
                 if slot is not None and not slot.chunk.in_worker:
                     read.result.parsed_in_worker = False  # parsed ahead, but in this process

@@ -375,3 +375,93 @@ def test_a_load_stopped_before_its_commit_leaves_no_copy_and_no_row(settings, fi
     assert _copies(settings) == {}
     assert query(settings, "select count(*) from raw.load_ledger") == [(0,)]
     assert query(settings, "select count(*) from raw.era_claims") == [(0,)]
+
+
+def test_a_file_quarantined_for_a_cause_on_our_side_loads_when_loaded_again(settings, files, fake) -> None:
+    # first load: the write fails (as a full disk would) and, for the other file, the reader raises
+    disk = _write(files, "remit_disk.835", REMIT, mtime=1_700_000_000)
+    bug = _write(files, "remit_bug.835", "TX 0007 7.00\nCLP PCN7 7.00\n", mtime=1_700_000_000)
+
+    def full_disk(con, result) -> None:
+        if result.file_name == "remit_disk.835":
+            raise OSError("No space left on device")
+
+    def buggy(data: bytes, file_id: str, file_name: str):
+        if file_name == "remit_bug.835":
+            raise ValueError("reader bug")
+        return fake(data, file_id, file_name)
+
+    first = load_files([files], settings, parser=buggy, before_commit=full_disk)
+    assert [(r.file_name, r.status, list(r.issue_counts)) for r in first] == [
+        ("remit_bug.835", "quarantined", ["READ_FAILED"]),
+        ("remit_disk.835", "quarantined", ["LOAD_FAILED"]),
+    ]
+    quarantined = [Path(r.stored_path) for r in first]
+    assert all(path.exists() for path in quarantined)
+
+    # loaded again once the cause is gone: both are read again and load; their earlier rows make way
+    second = load_files([files], settings, parser=fake)
+    assert [(r.file_name, r.status, r.version_number) for r in second] == [
+        ("remit_bug.835", "loaded", 1),
+        ("remit_disk.835", "loaded", 1),
+    ]
+    assert [r.retried_from.split(":")[0] for r in second] == ["READ_FAILED", "LOAD_FAILED"]
+    assert "read again" in second[0].one_line()
+    from orchestration.commands.ingest import format_summary
+
+    assert "read again: quarantined before for a cause on our side (READ_FAILED" in format_summary(
+        second[0].summary()
+    )
+    assert query(settings, "select file_name, status, version_number from raw.load_ledger order by 1") == [
+        ("remit_bug.835", "loaded", 1),
+        ("remit_disk.835", "loaded", 1),
+    ]
+    assert query(settings, "select count(*) from raw.load_issues") == [(0,)]
+    assert query(settings, "select sum(total_paid_amount) from raw.era_transactions") == [
+        (Decimal("177.00"),)
+    ]
+    assert not any(path.exists() for path in quarantined)
+    assert not any(path.with_name(path.name + ".reason.txt").exists() for path in quarantined)
+    assert all(Path(r.stored_path).parent == settings.archive_dir for r in second)
+
+    # and from then on they are duplicates like any loaded file
+    third = load_files([files], settings, parser=fake)
+    assert [(r.status, r.retried_from) for r in third] == [("duplicate", None), ("duplicate", None)]
+    assert disk.exists() and bug.exists()
+
+
+def test_a_file_quarantined_for_its_own_bytes_stays_a_duplicate(settings, files, fake) -> None:
+    # BADTX alone: every transaction set rejected, the file's own fault, nothing to retry
+    path = _write(files, "remit_bad.835", "BADTX 0002\n")
+    [first] = load_files([path], settings, parser=fake)
+    assert first.status == "quarantined"
+    [second] = load_files([path], settings, parser=fake)
+    assert (second.status, second.retried_from) == ("duplicate", None)
+    assert query(settings, "select count(*) from raw.load_ledger") == [(1,)]
+
+
+def test_a_retry_that_fails_again_keeps_one_ledger_row(settings, files, fake) -> None:
+    def crashing(data: bytes, file_id: str, file_name: str):
+        raise ValueError("reader bug")
+
+    path = _write(files, "remit_x.835", REMIT)
+    load_files([path], settings, parser=crashing)
+    [again] = load_files([path], settings, parser=crashing)
+    assert (again.status, again.retried_from is not None) == ("quarantined", True)
+    assert query(settings, "select status, version_number from raw.load_ledger") == [("quarantined", 1)]
+    assert query(settings, "select issue_code from raw.load_issues") == [("READ_FAILED",)]
+    assert Path(again.stored_path).exists()
+
+
+def test_the_inbox_does_not_retry_a_file_unchanged_since_its_quarantine(settings, fake) -> None:
+    from orchestration.lib.loader import load_inbox
+
+    def crashing(data: bytes, file_id: str, file_name: str):
+        raise ValueError("reader bug")
+
+    path = _write(settings.inbox_dir, "remit_a.835", REMIT, mtime=1_700_000_000)
+    [first] = load_inbox(settings, parser=crashing)
+    [second] = load_inbox(settings, parser=fake)  # every sensor tick would otherwise read it again
+    assert (first.status, second.status) == ("quarantined", "duplicate")
+    [named] = load_files([path], settings, parser=fake)  # named to `rcm ingest`, it is read again
+    assert (named.status, named.retried_from is not None) == ("loaded", True)

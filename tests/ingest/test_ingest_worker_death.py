@@ -7,6 +7,7 @@ for real (SIGKILL, from ``worker_crash``) on the file whose name holds ``KILL``.
 
 from __future__ import annotations
 
+from concurrent.futures import ProcessPoolExecutor
 from decimal import Decimal as D
 from pathlib import Path
 from typing import Any
@@ -134,3 +135,25 @@ def test_a_csv_extract_whose_worker_dies_is_the_only_one_quarantined(
         ("PCN1",),
         ("PCN9",),
     ]
+
+
+def test_the_file_whose_worker_died_loads_when_loaded_again(
+    settings, files, tmp_path, monkeypatch, dying
+) -> None:
+    _folder(files, kill="claims_KILL.837")
+    first = {result.file_name: result for result in load_files([files], settings, processes=2)}
+    assert first["claims_KILL.837"].status == "quarantined"
+
+    # the cause gone (here: ordinary workers), the same folder again: only that file is read again
+    monkeypatch.setattr(loader, "ProcessPoolExecutor", ProcessPoolExecutor)
+    second = load_files([files], settings, processes=2)
+    statuses = {result.file_name: (result.status, result.retried_from is not None) for result in second}
+    assert statuses.pop("claims_KILL.837") == ("loaded", True)
+    assert set(statuses.values()) == {("duplicate", False)}
+    assert query(settings, "select count(*) from raw.load_issues") == [(0,)]
+
+    monkeypatch.setenv("RCM_HOME", str(tmp_path / "reference_home"))
+    reference = get_settings()
+    reference.ensure_dirs()
+    load_files([files], reference, processes=1)
+    assert_same_raw(dump_raw(reference), dump_raw(settings))

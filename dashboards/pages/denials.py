@@ -266,7 +266,9 @@ def heatmap_figure(frame: Any) -> Figure:
             height=360,
             show_legend=False,
             xaxis=axis(tickangle=-25, showgrid=False),
-            yaxis=axis(showgrid=False),
+            # plotly draws a heatmap's first row at the bottom: reversed, the payers read A to Z
+            # downwards, like every other payer list in the suite
+            yaxis=axis(showgrid=False, autorange="reversed"),
         ),
         width=FULL,
     )

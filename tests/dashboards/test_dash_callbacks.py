@@ -263,3 +263,34 @@ def test_filter_sync_between_url_and_controls(dash_app: Any) -> None:
     assert search == "?from=2024-02-01&payer=MCR01"  # canonical order written back
     out = filters_sync(PAYER, "", "2024-02-01", None, ["MCR01", "BCX01"], [], [])
     assert out[0] == "?from=2024-02-01&payer=BCX01,MCR01"
+
+
+def test_the_denial_heatmap_lists_payers_a_to_z_downwards(dash_app: Any) -> None:
+    import pandas as pd
+
+    from dashboards.pages.denials import heatmap_figure
+
+    frame = pd.DataFrame(
+        [
+            ("P2", "Zenith Mutual", "eligibility", "120.50", 2),
+            ("P1", "Acme Health", "coding", "80.00", 1),
+            ("P1", "Acme Health", "eligibility", "10.00", 1),
+        ],
+        columns=["payer_id", "payer_name", "root_cause", "denied_amount", "denials"],
+    )
+    fig = heatmap_figure(frame)
+    [trace] = fig["data"]
+    assert trace["y"] == ["Acme Health", "Zenith Mutual"]  # first row first...
+    assert fig["layout"]["yaxis"]["autorange"] == "reversed"  # ...and drawn at the top
+    # each row's cells are its own payer's: Acme has both causes, Zenith only eligibility
+    cells = {
+        (payer, cause): z
+        for z_row, custom_row in zip(trace["z"], trace["customdata"], strict=True)
+        for z, (payer, cause, _money) in zip(z_row, custom_row, strict=True)
+    }
+    assert cells == {
+        ("P1", "coding"): 80.0,
+        ("P1", "eligibility"): 10.0,
+        ("P2", "coding"): None,
+        ("P2", "eligibility"): 120.5,
+    }

@@ -92,7 +92,22 @@ FULL = 1000  # px: a chart in a full-width card
 
 def figure(data: list[dict[str, Any]], figure_layout: dict[str, Any], width: int = HALF) -> Figure:
     """A plotly.js figure dict whose margins already hold its labels (`width`: the card's chart width)."""
-    return {"data": data, "layout": fit_margins(data, figure_layout, width)}
+    return {"data": data, "layout": fit_margins(data, with_label_gap(figure_layout), width)}
+
+
+# px between a y axis's tick labels and the plot. plotly.js's own gap (no tick marks drawn) is ~1 px:
+# a horizontal bar chart's longest category label touched its bar ("Hillview Center" on payer lag).
+Y_LABEL_GAP = 6
+
+
+def with_label_gap(layout: dict[str, Any]) -> dict[str, Any]:
+    """`layout` with every y axis's tick labels `Y_LABEL_GAP` px off the plot, unless it sets its own."""
+    return {
+        key: {"ticklabelstandoff": Y_LABEL_GAP, **settings}
+        if key.startswith("yaxis") and isinstance(settings, dict)
+        else settings
+        for key, settings in layout.items()
+    }
 
 
 # ------------------------------------------------------------------------------------------ margins
@@ -277,7 +292,8 @@ def fit_margins(data: list[dict[str, Any]], layout: dict[str, Any], width: int =
         title = size * LINE + LABEL_PAD if _text(settings.get("title")) else 0.0
         if name.startswith("y"):
             side = "r" if settings.get("side") == "right" else "l"
-            need[side] = max(need[side], wide + title + LABEL_PAD)
+            gap = float(settings.get("ticklabelstandoff") or 0) if labels else 0.0
+            need[side] = max(need[side], wide + title + LABEL_PAD + gap)
             continue
         tickangle = settings.get("tickangle")
         angle = math.radians(abs(float(tickangle))) if _is_number(tickangle) else 0.0  # "auto": level

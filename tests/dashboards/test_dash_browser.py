@@ -56,6 +56,18 @@ MARGINS_WIDENED = """(() => Array.from(document.querySelectorAll('.js-plotly-plo
     const m = g.layout.margin || {}, s = g._fullLayout._size;
     return ['l', 'r', 't', 'b'].some(side => m[side] !== s[side]);
 }).map(g => [g.parentNode.id, JSON.stringify(g.layout.margin), JSON.stringify(g._fullLayout._size)]))()"""
+# Y tick labels closer than 4 px to their plot (left axes: the label's right edge; right axes: its left
+# edge): plotly.js's own gap is ~1 px, and a horizontal bar's longest label touched its bar.
+LABELS_TOUCHING = """(() => Array.from(document.querySelectorAll('.js-plotly-plot')).flatMap(g => {
+    const plot = g.querySelector('.nsewdrag');
+    if (!plot) return [];
+    const box = plot.getBoundingClientRect();
+    return Array.from(g.querySelectorAll('.ytick text, .y2tick text')).filter(t => t.textContent).map(t => {
+        const r = t.getBoundingClientRect();
+        const gap = r.right <= box.left + 1 ? box.left - r.right : r.left - box.right;
+        return [g.parentNode.id, t.textContent, Math.round(gap)];
+    }).filter(([, , gap]) => gap < 4);
+}))()"""
 # Rows the grid holds (through its API: the DOM only has the rows scrolled into view).
 GRID_ROWS = """(id) => {
     try { return window.dash_ag_grid.getApi(id).getDisplayedRowCount(); } catch (e) { return -1; }
@@ -188,6 +200,7 @@ def test_manager_pages_load_with_data_and_no_console_errors(session: Any, snapsh
         )
         assert len(traces) >= graphs and all(count > 0 for count in traces), (path, traces)
         assert page.evaluate(MARGINS_WIDENED) == [], path
+        assert page.evaluate(LABELS_TOUCHING) == [], path
         if path == "/work-list":
             page.wait_for_function("(id) => (" + GRID_ROWS + ")(id) > 0", arg="work-list-grid")
         if path == "/denials":  # clicking a Pareto bar lists the claims behind it

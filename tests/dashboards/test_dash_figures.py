@@ -13,6 +13,7 @@ from dashboards.components.figures import (
     FULL,
     HALF,
     MONEY_TICKS,
+    Y_LABEL_GAP,
     axis,
     bars_height,
     chart_layout,
@@ -43,6 +44,16 @@ def test_long_category_labels_widen_the_left_margin_and_never_narrow_it() -> Non
     long = figure([{"type": "bar", "orientation": "h", "x": [1, 2], "y": [name, "B"]}], chart_layout())
     assert margins(long)["l"] >= text_width(name) > 300
     assert margins(long)["r"] == 24 and margins(long)["t"] == 16
+
+
+def test_y_tick_labels_keep_a_gap_to_the_plot_and_the_margin_holds_it() -> None:
+    data = [{"type": "bar", "orientation": "h", "x": [1, 2], "y": ["Riverside Office", "B"]}]
+    gapped = figure(data, chart_layout())
+    assert gapped["layout"]["yaxis"]["ticklabelstandoff"] == Y_LABEL_GAP
+    assert "ticklabelstandoff" not in gapped["layout"]["xaxis"]
+    flush = figure(data, chart_layout(yaxis=axis(ticklabelstandoff=0)))  # a caller's own gap stays
+    assert flush["layout"]["yaxis"]["ticklabelstandoff"] == 0
+    assert margins(gapped)["l"] == margins(flush)["l"] + Y_LABEL_GAP
 
 
 def test_money_axes_hold_their_widest_tick() -> None:

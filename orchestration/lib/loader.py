@@ -639,29 +639,17 @@ def _existing(con: duckdb.DuckDBPyConnection, file_id: str) -> dict[str, Any] | 
 RETRYABLE_CODES = frozenset({"READ_FAILED", "WORKER_DIED", "LOAD_FAILED"})
 
 
-def _retryable_ids(con: duckdb.DuckDBPyConnection) -> set[str]:
-    """The ledger's files that a new load reads again (parsed ahead like new files, see _retryable)."""
+def _retryable(con: duckdb.DuckDBPyConnection) -> dict[str, frozenset[str]]:
+    """The ledger's files that a load reads again, with their error codes (taken once per load: a file
+    is read again at most once per call, and a file first quarantined in this call is not)."""
     rows = con.execute(
-        f"select file_id from {RAW_SCHEMA}.load_ledger join {RAW_SCHEMA}.load_issues using (file_id) "  # noqa: S608
+        f"select file_id, list(distinct issue_code) "  # noqa: S608
+        f"from {RAW_SCHEMA}.load_ledger join {RAW_SCHEMA}.load_issues using (file_id) "
         "where status = ? and severity = 'error' "
         "group by file_id having bool_and(issue_code in (select unnest(?)))",
         [QUARANTINED, sorted(RETRYABLE_CODES)],
     ).fetchall()
-    return {row[0] for row in rows}
-
-
-def _retryable(con: duckdb.DuckDBPyConnection, file_id: str, earlier: dict[str, Any]) -> bool:
-    if earlier["status"] != QUARANTINED:
-        return False
-    codes = {
-        code
-        for (code,) in con.execute(
-            f"select distinct issue_code from {RAW_SCHEMA}.load_issues "  # noqa: S608
-            "where file_id = ? and severity = 'error'",
-            [file_id],
-        ).fetchall()
-    }
-    return bool(codes) and codes <= RETRYABLE_CODES
+    return {file_id: frozenset(codes) for file_id, codes in rows}
 
 
 def _as_duplicate(con: duckdb.DuckDBPyConnection, result: FileResult, earlier: dict[str, Any]) -> FileResult:
@@ -723,6 +711,7 @@ class _Pending:
     # read again after a quarantine on our side: the earlier ledger row's quarantine copy, which the
     # commit's ledger row replaces (``_commit`` deletes the earlier row and its issues)
     replaces_copy: str | None = None
+    retried_version: int | None = None  # and its version number, which it keeps
 
     @property
     def data_rows(self) -> int:
@@ -781,8 +770,11 @@ def _parse_pending(
         else:
             reader, to_arrow = (parser, None) if parser is not None else _default_reader()
             parsed = parse_x12_file(data, result.file_id, file_name, reader, to_arrow)
+    except WorkersKeepDying:
+        raise  # not this file's doing: the load stops
     except WorkerDied as died:  # this file alone took its worker down: keep it out, load the rest
         log.error("reading %s: %s", result.source_path, died)
+        result.parsed_in_worker = True  # in a worker, which died
         parsed = _Parsed(
             kind=CSV_KINDS[csv_kind].file_kind if csv_kind else "unknown",
             tables={},
@@ -825,19 +817,65 @@ def _assign_versions(con: duckdb.DuckDBPyConnection, items: Sequence[_Pending]) 
     (inside the transaction) plus the items before it."""
     names = sorted({item.result.file_name for item in items})
     rows = con.execute(
-        f"select file_name, count(*), "  # noqa: S608
-        "arg_max(file_id, version_number) filter (where status in ('loaded', 'loaded_with_warnings')) "
+        f"select file_name, max(version_number), "  # noqa: S608
+        f"arg_max(file_id, version_number) filter (where status in {_LOADED}), "
+        f"max(version_number) filter (where status in {_LOADED}) "
         f"from {RAW_SCHEMA}.load_ledger where file_name in (select unnest(?)) group by file_name",
         [names],
     ).fetchall()
-    state: dict[str, tuple[int, str | None]] = {name: (int(count), latest) for name, count, latest in rows}
+    # name -> (highest version, latest loaded file_id, its version)
+    state: dict[str, tuple[int, str | None, int]] = {
+        name: (int(top), latest, int(latest_version or 0)) for name, top, latest, latest_version in rows
+    }
+    # Read again after a quarantine on our side, a file keeps the version number it was given and
+    # takes its place in its name's chain: it supersedes the loaded version below it, and the loaded
+    # version above it, if any, now supersedes it (older content loaded late is not current). In
+    # version order, so that two of one name read again in one batch chain up too.
+    again = sorted((item for item in items if item.retried_version is not None), key=_version_key)
+    below_here: dict[str, tuple[int, str]] = {}  # name -> the last loaded one of ``again`` (version, id)
+    for item in again:
+        result, version = item.result, item.retried_version
+        assert version is not None and result.file_id is not None
+        result.version_number = version
+        result.supersedes_file_id = None
+        if result.status == QUARANTINED:
+            continue
+        below, above = con.execute(
+            f"select arg_max(file_id, version_number) filter (where version_number < ?), "  # noqa: S608
+            "arg_min(file_id, version_number) filter (where version_number > ?) "
+            f"from {RAW_SCHEMA}.load_ledger where file_name = ? and status in {_LOADED}",
+            [version, version, result.file_name],
+        ).fetchone() or (None, None)
+        earlier_here = below_here.get(result.file_name)
+        result.supersedes_file_id = earlier_here[1] if earlier_here is not None else below
+        if above is not None:
+            con.execute(
+                f"update {RAW_SCHEMA}.load_ledger set supersedes_file_id = ? where file_id = ?",  # noqa: S608
+                [result.file_id, above],
+            )
+        below_here[result.file_name] = (version, result.file_id)
+        top, latest, latest_version = state.get(result.file_name, (0, None, 0))
+        if latest is None or version > latest_version:
+            state[result.file_name] = (top, result.file_id, version)
     for item in items:
+        if item.retried_version is not None:
+            continue
         result = item.result
-        count, latest = state.get(result.file_name, (0, None))
-        result.version_number = count + 1
+        top, latest, latest_version = state.get(result.file_name, (0, None, 0))
+        result.version_number = top + 1
         loads = result.status != QUARANTINED
         result.supersedes_file_id = latest if loads else None
-        state[result.file_name] = (count + 1, result.file_id if loads else latest)
+        state[result.file_name] = (
+            top + 1,
+            *((result.file_id, top + 1) if loads else (latest, latest_version)),
+        )
+
+
+_LOADED = "('loaded', 'loaded_with_warnings')"
+
+
+def _version_key(item: _Pending) -> tuple[str, int]:
+    return item.result.file_name, item.retried_version or 0
 
 
 def _keep_copy(settings: Settings, item: _Pending) -> None:
@@ -866,12 +904,16 @@ def _copy_kept(settings: Settings, item: _Pending) -> None:
 
 def _discard_copy(settings: Settings, item: _Pending) -> None:
     """A load stopped before this item committed: remove its copy, which no ledger row names (its
-    content was new to the ledger, so no earlier load wrote that copy either)."""
+    content was new to the ledger, so no earlier load wrote that copy either; a file read again
+    after a quarantine keeps the quarantine copy its earlier row names)."""
     if item.copying is not None:
         with contextlib.suppress(BaseException):
             item.copying.result()
         item.copying = None
     if item.committed or not item.result.stored_path:
+        return
+    if item.result.stored_path == item.replaces_copy:  # read again, quarantined again: the earlier
+        item.result.stored_path = None  # ledger row, which stays, names this copy
         return
     stored = Path(item.result.stored_path)
     if stored.parent in (settings.archive_dir, settings.quarantine_dir):
@@ -947,14 +989,14 @@ def _commit(
 
     con.execute("begin transaction")
     try:
-        again = [item.result.file_id for item in items if item.result.retried_from is not None]
+        _assign_versions(con, items)
+        again = [item.result.file_id for item in items if item.retried_version is not None]
         if again:  # the earlier outcome of the same bytes (quarantined, no data rows) makes way
             for table_name in ("load_issues", "load_ledger"):
                 con.execute(
                     f"delete from {RAW_SCHEMA}.{table_name} where file_id in (select unnest(?))",  # noqa: S608
                     [again],
                 )
-        _assign_versions(con, items)
         for item in items:
             _copy_kept(settings, item)
         for table_name in DATA_TABLES:
@@ -977,15 +1019,17 @@ def _commit(
         for item in items:
             item.committed = True
             if item.replaces_copy and item.replaces_copy != item.result.stored_path:
-                _remove_quarantine_copy(Path(item.replaces_copy))
+                _remove_quarantine_copy(settings, Path(item.replaces_copy))
     except BaseException:
         with contextlib.suppress(Exception):
             con.execute("rollback")
         raise
 
 
-def _remove_quarantine_copy(path: Path) -> None:
+def _remove_quarantine_copy(settings: Settings, path: Path) -> None:
     """The quarantine copy of bytes that have now loaded: no ledger row names it any more."""
+    if path.parent != settings.quarantine_dir:  # a ledger row from another home: not ours to remove
+        return
     for leftover in (path, path.with_name(path.name + ".reason.txt")):
         with contextlib.suppress(OSError):
             leftover.unlink()
@@ -1347,6 +1391,8 @@ class _Chunk:
             return self._answers(self.pool.alone(_parse_x12_chunk, [entry]))
         except WorkerDied as died:
             return [died], [0.0]
+        except WorkersKeepDying:
+            raise
         except Exception:  # the reader raised outside its per-file guard: parsed here instead
             log.exception("parsing %s again alone failed; parsing it in this process", entry[0])
             return [None], [0.0]
@@ -1380,6 +1426,16 @@ class WorkerDied(Exception):
     """The worker process parsing a file died while it held that file alone."""
 
 
+class WorkersKeepDying(RuntimeError):
+    """Workers died on several files in a row, each alone: the cause is the machine, not the files."""
+
+
+# Files in a row whose worker died while it held each alone, with no file parsed in between, before
+# the load stops instead of quarantining every file it has left: a worker that cannot start, or a
+# machine out of memory, kills every worker whatever the file.
+DEATHS_IN_A_ROW = 3
+
+
 class _WorkerPool:
     """The load's worker processes, replaced when one of them dies.
 
@@ -1395,6 +1451,7 @@ class _WorkerPool:
         self.processes = processes
         self.executor = self._start(processes)
         self._alone: ProcessPoolExecutor | None = None
+        self._deaths_in_a_row = 0
 
     @staticmethod
     def _start(processes: int) -> ProcessPoolExecutor:
@@ -1423,14 +1480,23 @@ class _WorkerPool:
         if self._alone is None:
             self._alone = self._start(1)
         try:
-            return self._alone.submit(fn, *args).result()
+            answer = self._alone.submit(fn, *args).result()
         except BrokenExecutor as error:
             self._alone.shutdown(wait=False, cancel_futures=True)
             self._alone = None
+            self._deaths_in_a_row += 1
+            if self._deaths_in_a_row >= DEATHS_IN_A_ROW:
+                raise WorkersKeepDying(
+                    f"parser worker processes died on {self._deaths_in_a_row} files in a row, each "
+                    "alone: the cause is this machine (memory? a worker that cannot start?), not the "
+                    "files; the load stopped, the files it had not committed are not recorded"
+                ) from error
             raise WorkerDied(
                 "the reader's worker process died while it held this file alone (killed by the "
                 "system, out of memory, or a crash in native code); the other files loaded"
             ) from error
+        self._deaths_in_a_row = 0
+        return answer
 
     def executors(self) -> list[ProcessPoolExecutor]:
         return [self.executor] + ([self._alone] if self._alone is not None else [])
@@ -1460,6 +1526,18 @@ class _ChunkSlot:
         if isinstance(parsed, WorkerDied):
             raise parsed
         return None if parsed is None else (parsed, self.chunk._seconds[self.index])
+
+
+def _isolated_slot(pool: _WorkerPool, path: Path, read: _Pending, csv_kind: str | None) -> _ChunkSlot:
+    """A file whose worker died before, parsed again in a worker of ``pool``, never in this process."""
+    assert read.result.file_id is not None
+    entry = (str(path), read.result.file_id)
+    kind, _warning = classify(read.result.file_name, read.data, csv_kind)
+    if kind is not None:
+        future = pool.submit(_parse_csv_entry, *entry, kind)
+    else:
+        future = pool.submit(_parse_x12_chunk, [entry])
+    return _Chunk([entry], future, kind, in_worker=True, pool=pool).slot(0)
 
 
 def _chunks(
@@ -1573,6 +1651,7 @@ def load_files(
                     unchanged[path] = known
         to_read = [path for path in files if path not in unchanged]
         known_ids = _ledger_ids(con)
+        retry = _retryable(con)
         # With the real reader, new X12 files are parsed ahead in chunks (see _parse_x12_chunk): in
         # worker processes when there are enough bytes to pay for starting them, else here. With
         # workers and the real GX suites, new CSV extracts are also read and validated in them, one
@@ -1581,7 +1660,12 @@ def load_files(
         columnar: set[str] = set()
         ahead = (
             _files_ahead(
-                to_read, csv_kind, known_ids - _retryable_ids(con), with_csv=csv_ahead, columnar=columnar
+                to_read,
+                csv_kind,
+                # read again like new files, except those whose worker died: they go to a worker alone
+                known_ids - {file_id for file_id, codes in retry.items() if "WORKER_DIED" not in codes},
+                with_csv=csv_ahead,
+                columnar=columnar,
             )
             if parser is None and len(to_read) > 1
             else []
@@ -1653,6 +1737,7 @@ def load_files(
             return slot
 
         parsers = workers if pool is not None else reader_threads
+        isolated: _WorkerPool | None = None  # for files read again after their worker died
         batch_ids: set[str] = set()  # the file ids in `batch` (a file twice in one call commits the first)
         folders: dict[Path, Path] = {}  # resolved folders of the files (``_resolved``)
 
@@ -1686,13 +1771,19 @@ def load_files(
                 if read.result.file_id in batch_ids:
                     flush()  # the same bytes twice: commit the first
                 earlier = _existing(con, read.result.file_id) if read.result.file_id in known_ids else None
-                if earlier is not None and not _retryable(con, read.result.file_id, earlier):
+                codes = retry.pop(read.result.file_id, None) if earlier is not None else None
+                if earlier is not None and codes is None:
                     results.append(_as_duplicate(con, read.result, earlier))
                     continue
                 if earlier is not None:  # quarantined before for a cause on our side: read it again
                     log.info("%s was quarantined before (%s); reading it again", path, earlier["reasons"])
                     read.result.retried_from = earlier["reasons"] or "quarantined"
                     read.replaces_copy = earlier["stored_path"]
+                    read.retried_version = earlier["version_number"]
+                    if codes is not None and "WORKER_DIED" in codes and parser is None:
+                        # it took a worker down before: it may again, so never in this process
+                        isolated = isolated or _WorkerPool(1)
+                        slot = _isolated_slot(isolated, path, read, csv_kind)
                 _parse_pending(read, parser, csv_validator, slot, csv_kind)
                 if slot is not None and not slot.chunk.in_worker:
                     read.result.parsed_in_worker = False  # parsed ahead, but in this process
@@ -1715,13 +1806,16 @@ def load_files(
             # Waiting for their running files made a stopped load take ~10 s, and a second signal
             # during that wait left workers that never got the executor's stop message, so the
             # process hung at exit joining them.
-            if pool is not None and not isinstance(error, Exception):
-                pool.stop()
+            if not isinstance(error, Exception):
+                for workers_of_load in (pool, isolated):
+                    if workers_of_load is not None:
+                        workers_of_load.stop()
             raise
         finally:
             try:
-                if pool is not None:
-                    pool.shutdown()
+                for workers_of_load in (pool, isolated):
+                    if workers_of_load is not None:
+                        workers_of_load.shutdown()
                 if reader_thread is not None:
                     reader_thread.shutdown(wait=True, cancel_futures=True)
             finally:

@@ -465,3 +465,57 @@ def test_the_inbox_does_not_retry_a_file_unchanged_since_its_quarantine(settings
     assert (first.status, second.status) == ("quarantined", "duplicate")
     [named] = load_files([path], settings, parser=fake)  # named to `rcm ingest`, it is read again
     assert (named.status, named.retried_from is not None) == ("loaded", True)
+
+
+def test_older_content_read_again_takes_its_place_below_the_newer_version(settings, files, fake) -> None:
+    def crashing(data: bytes, file_id: str, file_name: str):
+        raise ValueError("reader bug")
+
+    older, newer = "TX 0001 1.00\nCLP PCN1 1.00\n", "TX 0002 2.00\nCLP PCN2 2.00\n"
+    path = _write(files, "remit_a.835", older)
+    [a_first] = load_files([path], settings, parser=crashing)  # version 1, quarantined
+    _write(files, "remit_a.835", newer)
+    [b] = load_files([path], settings, parser=fake)  # version 2 loads
+    assert (b.version_number, b.supersedes_file_id) == (2, None)
+
+    _write(files, "remit_a.835", older)  # the older content, named again once the bug is fixed
+    [a] = load_files([path], settings, parser=fake)
+    assert (a.status, a.version_number, a.supersedes_file_id) == ("loaded", 1, None)
+    ledger = dict(query(settings, "select file_id, supersedes_file_id from raw.load_ledger"))
+    assert ledger == {a.file_id: None, b.file_id: a.file_id}  # the newer one now supersedes it
+    assert query(settings, CURRENT_FILES_SQL) == [(b.file_id,)]  # and stays the current one
+
+    _write(files, "remit_a.835", newer + "TX 0003 3.00\nCLP PCN3 3.00\n")
+    [c] = load_files([path], settings, parser=fake)
+    assert (c.version_number, c.supersedes_file_id) == (3, b.file_id)
+    assert a.file_id == a_first.file_id
+
+
+def test_the_same_bytes_twice_in_one_call_are_read_again_once(settings, files, fake) -> None:
+    def crashing(data: bytes, file_id: str, file_name: str):
+        raise ValueError("reader bug")
+
+    _write(files, "remit_x.835", REMIT)
+    _write(files, "remit_x_copy.835", REMIT)
+    first = load_files([files], settings, parser=crashing)
+    # quarantined in this call: its copy is a duplicate, not a retry of it
+    assert [(r.status, r.retried_from is None) for r in first] == [("quarantined", True), ("duplicate", True)]
+    second = load_files([files], settings, parser=fake)
+    assert [(r.status, r.retried_from is None) for r in second] == [("loaded", False), ("duplicate", True)]
+    assert query(settings, "select count(*), min(status) from raw.load_ledger") == [(1, "loaded")]
+
+
+def test_a_stopped_retry_keeps_the_quarantine_copy_its_ledger_row_names(settings, files) -> None:
+    def crashing(data: bytes, file_id: str, file_name: str):
+        raise ValueError("reader bug")
+
+    def stop(con, result) -> None:
+        raise KeyboardInterrupt
+
+    path = _write(files, "remit_x.835", REMIT)
+    [first] = load_files([path], settings, parser=crashing)
+    copy = Path(first.stored_path)
+    with pytest.raises(KeyboardInterrupt):
+        load_files([path], settings, parser=crashing, before_commit=stop)
+    assert query(settings, "select status, stored_path from raw.load_ledger") == [("quarantined", str(copy))]
+    assert copy.exists() and copy.with_name(copy.name + ".reason.txt").exists()

@@ -150,6 +150,7 @@ def test_the_file_whose_worker_died_loads_when_loaded_again(
     statuses = {result.file_name: (result.status, result.retried_from is not None) for result in second}
     assert statuses.pop("claims_KILL.837") == ("loaded", True)
     assert set(statuses.values()) == {("duplicate", False)}
+    assert next(r for r in second if r.file_name == "claims_KILL.837").parsed_in_worker
     assert query(settings, "select count(*) from raw.load_issues") == [(0,)]
 
     monkeypatch.setenv("RCM_HOME", str(tmp_path / "reference_home"))
@@ -157,3 +158,37 @@ def test_the_file_whose_worker_died_loads_when_loaded_again(
     reference.ensure_dirs()
     load_files([files], reference, processes=1)
     assert_same_raw(dump_raw(reference), dump_raw(settings))
+
+
+def test_a_file_whose_worker_died_is_read_again_in_a_worker_never_in_this_process(
+    settings, files, monkeypatch, dying
+) -> None:
+    _folder(files, kill="claims_KILL.837")
+    load_files([files], settings, processes=2)
+    killer = files / "claims_KILL.837"
+
+    # named alone (one file: no pool for the load), it still goes to a worker, which dies again
+    [again] = load_files([killer], settings, processes=2)
+    assert (again.status, again.parsed_in_worker, again.retried_from is not None) == (
+        "quarantined",
+        True,
+        True,
+    )
+    assert list(again.issue_counts) == ["WORKER_DIED"]
+    assert query(settings, "select count(*) from raw.load_ledger where file_id = ?", [again.file_id]) == [
+        (1,)
+    ]
+
+    monkeypatch.setattr(loader, "ProcessPoolExecutor", ProcessPoolExecutor)
+    [loaded] = load_files([killer], settings, processes=2)
+    assert (loaded.status, loaded.parsed_in_worker) == ("loaded", True)
+
+
+def test_workers_dying_on_every_file_stop_the_load_instead_of_quarantining_everything(
+    settings, files, dying
+) -> None:
+    for number in range(1, 7):
+        (files / f"claims_KILL_{number}.837").write_text(_claims(number))
+    with pytest.raises(loader.WorkersKeepDying, match="3 files in a row"):
+        load_files([files], settings, processes=2)
+    assert query(settings, "select count(*) from raw.load_ledger") == [(0,)]

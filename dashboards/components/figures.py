@@ -196,7 +196,9 @@ def _axis_values(data: list[dict[str, Any]], name: str, barmode: str | None) -> 
         else:
             numbers.extend(_numbers(values))
     numbers.extend([*ups.values(), *downs.values()])
-    return labels, numbers
+    # each category once: traces sharing the axis (stacked or grouped bars) repeat them, and a label
+    # list five times as long made a slanted label's band a fifth as wide (a far too wide left margin)
+    return list(dict.fromkeys(labels)), numbers
 
 
 def _number_label(value: float, settings: dict[str, Any]) -> str:

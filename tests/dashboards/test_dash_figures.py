@@ -77,6 +77,15 @@ def test_slanted_labels_reach_down_and_left() -> None:
     assert margins(slanted)["l"] > margins(flat)["l"]
 
 
+def test_traces_sharing_categories_count_each_category_once() -> None:
+    # five stacked series over six payers (A/R by payer and age): the labels are six, not thirty
+    payers = ["Medicare Part B", "Northtide Insurance", "Bluecrest Health", "Patient", "Meadow", "State"]
+    one = [{"type": "bar", "x": payers, "y": [1] * 6}]
+    five = [{"type": "bar", "x": payers, "y": [1] * 6, "name": str(n)} for n in range(5)]
+    slanted = {"show_legend": False, "barmode": "stack", "xaxis": axis(tickangle=-30)}
+    assert margins(figure(five, chart_layout(**slanted))) == margins(figure(one, chart_layout(**slanted)))
+
+
 def test_a_top_legend_gets_a_row_per_wrap() -> None:
     names = ["Initial denial rate", "Not yet adjudicated (under 90% remitted)", "Target"]
     traces = [{"type": "scatter", "x": ["2026-01-01"], "y": [1], "name": n} for n in names]

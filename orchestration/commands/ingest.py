@@ -149,6 +149,7 @@ def _failed_checks(result: Any) -> list[str]:
 
 
 def run(args: argparse.Namespace) -> int:
+    from orchestration.lib.loader import WorkersKeepDying
     from orchestration.lib.warehouse import WarehouseBusyError, writer_lock
     from orchestration.settings import get_settings
 
@@ -187,7 +188,7 @@ def run(args: argparse.Namespace) -> int:
                     return 1
                 summaries = _summaries_from_run(result)
                 failed_checks = _failed_checks(result)
-    except WarehouseBusyError as exc:
+    except (WarehouseBusyError, WorkersKeepDying) as exc:
         print(f"rcm ingest: {exc}", file=sys.stderr)
         return 1
     for summary in summaries:

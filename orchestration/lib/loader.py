@@ -840,14 +840,18 @@ def _assign_versions(con: duckdb.DuckDBPyConnection, items: Sequence[_Pending]) 
         result.supersedes_file_id = None
         if result.status == QUARANTINED:
             continue
-        below, above = con.execute(
+        below, below_version, above = con.execute(
             f"select arg_max(file_id, version_number) filter (where version_number < ?), "  # noqa: S608
+            "max(version_number) filter (where version_number < ?), "
             "arg_min(file_id, version_number) filter (where version_number > ?) "
             f"from {RAW_SCHEMA}.load_ledger where file_name = ? and status in {_LOADED}",
-            [version, version, result.file_name],
-        ).fetchone() or (None, None)
+            [version, version, version, result.file_name],
+        ).fetchone() or (None, None, None)
+        # the loaded version just below: the ledger's, or one of ``again`` read before this one
         earlier_here = below_here.get(result.file_name)
-        result.supersedes_file_id = earlier_here[1] if earlier_here is not None else below
+        if earlier_here is not None and (below_version is None or earlier_here[0] > below_version):
+            below = earlier_here[1]
+        result.supersedes_file_id = below
         if above is not None:
             con.execute(
                 f"update {RAW_SCHEMA}.load_ledger set supersedes_file_id = ? where file_id = ?",  # noqa: S608
@@ -1356,6 +1360,7 @@ class _Chunk:
         csv_kind: str | None = None,
         in_worker: bool | None = None,
         pool: _WorkerPool | None = None,
+        isolated: bool = False,
     ) -> None:
         self.entries = entries
         self.future = future
@@ -1363,6 +1368,7 @@ class _Chunk:
         self.in_worker = future is not None if in_worker is None else in_worker
         self.pool = pool
         self._executor = pool.executor if pool is not None else None  # the one ``future`` runs in
+        self.isolated = isolated  # its files are never parsed in this process (see _isolated_slot)
         self._files: list[_Parsed | WorkerDied | None] | None = None
         self._seconds: list[float] = []
 
@@ -1370,6 +1376,8 @@ class _Chunk:
         if self._files is None:
             try:
                 self._files, self._seconds = self._answers(self.future)
+                if self.pool is not None and self.future is not None:
+                    self.pool.parsed()
             except BrokenExecutor:
                 # a worker process died (killed, out of memory, a crash in native code): every task
                 # of its pool fails with it, this chunk's too, whichever file was the cause
@@ -1418,6 +1426,10 @@ class _Chunk:
             0.0 if item is None else item[4] for item in files
         ]
 
+    def settle(self, answer: Callable[[], tuple[list[_Parsed | WorkerDied | None], list[float]]]) -> None:
+        """Take the chunk's files from ``answer()`` now, instead of from a future."""
+        self._files, self._seconds = answer()
+
     def slot(self, index: int) -> _ChunkSlot:
         return _ChunkSlot(self, index)
 
@@ -1431,9 +1443,15 @@ class WorkersKeepDying(RuntimeError):
 
 
 # Files in a row whose worker died while it held each alone, with no file parsed in between, before
-# the load stops instead of quarantining every file it has left: a worker that cannot start, or a
-# machine out of memory, kills every worker whatever the file.
+# the loader asks whether a worker can still do anything at all (``_worker_alive`` in a new worker):
+# if not (a worker that cannot start, a machine out of memory), the load stops instead of
+# quarantining every file it has left; if it can, the files are the cause and their quarantine goes on.
 DEATHS_IN_A_ROW = 3
+
+
+def _worker_alive() -> bool:
+    """A task that does nothing: a worker that cannot run it cannot run anything."""
+    return True
 
 
 class _WorkerPool:
@@ -1451,6 +1469,10 @@ class _WorkerPool:
         self.processes = processes
         self.executor = self._start(processes)
         self._alone: ProcessPoolExecutor | None = None
+        self._deaths_in_a_row = 0  # files that died alone since a file last parsed (``parsed``)
+
+    def parsed(self) -> None:
+        """A file or chunk parsed: deaths since were not the machine's."""
         self._deaths_in_a_row = 0
 
     @staticmethod
@@ -1485,18 +1507,28 @@ class _WorkerPool:
             self._alone.shutdown(wait=False, cancel_futures=True)
             self._alone = None
             self._deaths_in_a_row += 1
-            if self._deaths_in_a_row >= DEATHS_IN_A_ROW:
+            if self._deaths_in_a_row >= DEATHS_IN_A_ROW and not self._workers_can_run():
                 raise WorkersKeepDying(
                     f"parser worker processes died on {self._deaths_in_a_row} files in a row, each "
-                    "alone: the cause is this machine (memory? a worker that cannot start?), not the "
-                    "files; the load stopped, the files it had not committed are not recorded"
+                    "alone, and a new worker cannot run an empty task: the cause is this machine "
+                    "(memory? a worker that cannot start?), not the files; the load stopped, the "
+                    "files it had not committed are not recorded"
                 ) from error
             raise WorkerDied(
                 "the reader's worker process died while it held this file alone (killed by the "
                 "system, out of memory, or a crash in native code); the other files loaded"
             ) from error
-        self._deaths_in_a_row = 0
+        self.parsed()
         return answer
+
+    def _workers_can_run(self) -> bool:
+        probe = self._start(1)
+        try:
+            return bool(probe.submit(_worker_alive).result())
+        except BrokenExecutor:
+            return False
+        finally:
+            probe.shutdown(wait=True, cancel_futures=True)
 
     def executors(self) -> list[ProcessPoolExecutor]:
         return [self.executor] + ([self._alone] if self._alone is not None else [])
@@ -1525,19 +1557,20 @@ class _ChunkSlot:
         parsed = self.chunk._resolve()[self.index]
         if isinstance(parsed, WorkerDied):
             raise parsed
+        if parsed is None and self.chunk.isolated:  # the worker's reader failed: not here either
+            raise RuntimeError("the reader failed on this file in its worker (its worker died on it before)")
         return None if parsed is None else (parsed, self.chunk._seconds[self.index])
 
 
 def _isolated_slot(pool: _WorkerPool, path: Path, read: _Pending, csv_kind: str | None) -> _ChunkSlot:
-    """A file whose worker died before, parsed again in a worker of ``pool``, never in this process."""
+    """A file whose worker died before, parsed again in ``pool``'s one-worker executor, never in this
+    process: if its worker dies again, or its worker's reader fails, it is quarantined again."""
     assert read.result.file_id is not None
     entry = (str(path), read.result.file_id)
     kind, _warning = classify(read.result.file_name, read.data, csv_kind)
-    if kind is not None:
-        future = pool.submit(_parse_csv_entry, *entry, kind)
-    else:
-        future = pool.submit(_parse_x12_chunk, [entry])
-    return _Chunk([entry], future, kind, in_worker=True, pool=pool).slot(0)
+    chunk = _Chunk([entry], None, kind, in_worker=True, pool=pool, isolated=True)
+    chunk.settle(lambda: chunk._again_alone(entry))
+    return chunk.slot(0)
 
 
 def _chunks(
@@ -1780,7 +1813,7 @@ def load_files(
                     read.result.retried_from = earlier["reasons"] or "quarantined"
                     read.replaces_copy = earlier["stored_path"]
                     read.retried_version = earlier["version_number"]
-                    if codes is not None and "WORKER_DIED" in codes and parser is None:
+                    if "WORKER_DIED" in codes and parser is None and csv_validator is None:
                         # it took a worker down before: it may again, so never in this process
                         isolated = isolated or _WorkerPool(1)
                         slot = _isolated_slot(isolated, path, read, csv_kind)

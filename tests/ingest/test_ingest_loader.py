@@ -519,3 +519,33 @@ def test_a_stopped_retry_keeps_the_quarantine_copy_its_ledger_row_names(settings
         load_files([path], settings, parser=crashing, before_commit=stop)
     assert query(settings, "select status, stored_path from raw.load_ledger") == [("quarantined", str(copy))]
     assert copy.exists() and copy.with_name(copy.name + ".reason.txt").exists()
+
+
+def test_two_older_contents_read_again_in_one_batch_chain_around_the_loaded_versions(
+    settings, files, fake, tmp_path
+) -> None:
+    def crashing_on_bad(data: bytes, file_id: str, file_name: str):
+        if b"0009" in data:
+            raise ValueError("reader bug")
+        return fake(data, file_id, file_name)
+
+    contents = {
+        "A": "TX 0001 1.00\nCLP PCN1 1.00\nCLP 0009 0.00\n",  # v1: the reader fails
+        "X": "TX 0002 2.00\nCLP PCN2 2.00\n",  # v2 loads
+        "B": "TX 0003 3.00\nCLP PCN3 3.00\nCLP 0009 0.00\n",  # v3: the reader fails
+        "Y": "TX 0004 4.00\nCLP PCN4 4.00\n",  # v4 loads
+    }
+    ids = {}
+    for label, text in contents.items():
+        [result] = load_files([_write(files, "remit.835", text)], settings, parser=crashing_on_bad)
+        ids[label] = result.file_id
+    # the two failed contents, under the same name in two folders, read again in one call
+    other = tmp_path / "other"
+    other.mkdir()
+    _write(files, "remit.835", contents["A"])
+    _write(other, "remit.835", contents["B"])
+    again = load_files([files, other], settings, parser=fake)
+    assert [(r.status, r.version_number) for r in again] == [("loaded", 1), ("loaded", 3)]
+    chain = dict(query(settings, "select file_id, supersedes_file_id from raw.load_ledger"))
+    assert chain == {ids["A"]: None, ids["X"]: ids["A"], ids["B"]: ids["X"], ids["Y"]: ids["B"]}
+    assert query(settings, CURRENT_FILES_SQL) == [(ids["Y"],)]

@@ -14,7 +14,7 @@ from typing import Any
 
 import pytest
 from conftest import assert_same_raw, dump_raw, query
-from worker_crash import DyingWorkers
+from worker_crash import BrokenWorkers, DyingWorkers, FailingWorkers
 from x12_fixtures import Claim837, Remit, balanced_claim, claims_837p, remit_835
 
 import orchestration.lib.loader as loader
@@ -184,11 +184,48 @@ def test_a_file_whose_worker_died_is_read_again_in_a_worker_never_in_this_proces
     assert (loaded.status, loaded.parsed_in_worker) == ("loaded", True)
 
 
-def test_workers_dying_on_every_file_stop_the_load_instead_of_quarantining_everything(
-    settings, files, dying
+def test_workers_that_cannot_run_anything_stop_the_load_instead_of_quarantining_everything(
+    settings, files, monkeypatch
 ) -> None:
-    for number in range(1, 7):
-        (files / f"claims_KILL_{number}.837").write_text(_claims(number))
+    monkeypatch.setattr(loader, "ProcessPoolExecutor", BrokenWorkers)
+    monkeypatch.setattr(loader, "PARALLEL_MIN_BYTES", 0)
+    _folder(files, kill=None)
     with pytest.raises(loader.WorkersKeepDying, match="3 files in a row"):
         load_files([files], settings, processes=2)
     assert query(settings, "select count(*) from raw.load_ledger") == [(0,)]
+
+
+def test_files_whose_worker_died_before_do_not_stop_the_load_when_they_die_again(
+    settings, files, dying
+) -> None:
+    for number in (1, 2, 3):
+        (files / f"claims_KILL_{number}.837").write_text(_claims(number))
+    (files / "remit_1.835").write_text(_remit(1))
+    first = load_files([files], settings, processes=2)
+    assert [r.status for r in first] == ["quarantined"] * 3 + ["loaded"]
+
+    # named again, all three die again (each alone, in the worker kept for them): not the machine
+    (files / "remit_2.835").write_text(_remit(2))  # new, sorted after them
+    second = load_files([files], settings, processes=2)
+    assert [(r.file_name, r.status) for r in second] == [
+        ("claims_KILL_1.837", "quarantined"),
+        ("claims_KILL_2.837", "quarantined"),
+        ("claims_KILL_3.837", "quarantined"),
+        ("remit_1.835", "duplicate"),
+        ("remit_2.835", "loaded"),
+    ]
+    assert all(list(r.issue_counts) == ["WORKER_DIED"] for r in second[:3])
+
+
+def test_a_file_whose_worker_died_is_not_parsed_here_when_its_worker_cannot_read_it(
+    settings, files, monkeypatch, dying
+) -> None:
+    _folder(files, kill="claims_KILL.837")
+    load_files([files], settings, processes=2)
+    monkeypatch.setattr(loader, "ProcessPoolExecutor", FailingWorkers)
+    [again] = load_files([files / "claims_KILL.837"], settings, processes=2)
+    assert (again.status, list(again.issue_counts)) == ("quarantined", ["READ_FAILED"])
+    assert "in its worker" in again.reasons[0]
+    assert query(settings, "select count(*) from raw.x837_claims where file_id = ?", [again.file_id]) == [
+        (0,)
+    ]

@@ -38,6 +38,38 @@ def install() -> None:
     loader._parse_csv_entry = dying_csv
 
 
+def install_failing() -> None:
+    """Workers whose reader answers "could not read it" (None) for KILL files, without dying."""
+    from orchestration.lib import loader
+
+    parse_chunk = loader._parse_x12_chunk
+
+    def failing_chunk(entries: Any, compact: bool = True) -> Any:
+        if any(_kills(path_text) for path_text, _file_id in entries):
+            return {}, [None] * len(entries)
+        return parse_chunk(entries, compact)
+
+    loader._parse_x12_chunk = failing_chunk
+
+
+class FailingWorkers(ProcessPoolExecutor):
+    """A ``ProcessPoolExecutor`` whose workers' reader fails (answers None) on ``KILL`` files."""
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, initializer=install_failing, **kwargs)
+
+
+def _exit() -> None:
+    os._exit(3)
+
+
+class BrokenWorkers(ProcessPoolExecutor):
+    """A ``ProcessPoolExecutor`` whose workers die as they start: nothing runs, whatever the file."""
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, initializer=_exit, **kwargs)
+
+
 class DyingWorkers(ProcessPoolExecutor):
     """A ``ProcessPoolExecutor`` whose workers die on ``KILL`` files; ``made`` counts the executors."""
 

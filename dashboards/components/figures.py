@@ -92,12 +92,62 @@ FULL = 1000  # px: a chart in a full-width card
 
 def figure(data: list[dict[str, Any]], figure_layout: dict[str, Any], width: int = HALF) -> Figure:
     """A plotly.js figure dict whose margins already hold its labels (`width`: the card's chart width)."""
-    return {"data": data, "layout": fit_margins(data, with_label_gap(figure_layout), width)}
+    layout = with_short_labels(data, with_label_gap(figure_layout))
+    return {"data": data, "layout": fit_margins(data, layout, width)}
 
 
 # px between a y axis's tick labels and the plot. plotly.js's own gap (no tick marks drawn) is ~1 px:
 # a horizontal bar chart's longest category label touched its bar ("Hillview Center" on payer lag).
 Y_LABEL_GAP = 6
+
+
+# Category labels longer than this many characters are shown shortened in the middle, on whole words
+# where they allow ("Riverbend Community … Department"): a 50-character location name took 389 px of
+# a 520 px half card. The data keep the full names, so hover labels and clicks still carry them.
+LABEL_CHARS = 30
+
+
+def short_label(text: str, limit: int = LABEL_CHARS) -> str:
+    """`text` within about `limit` characters: its first and last words around an ellipsis."""
+    if len(text) <= limit:
+        return text
+    words = text.split()
+    head_budget, tail_budget = round(limit * 0.65), limit - round(limit * 0.65)
+    head = ""
+    for word in words:
+        if len(f"{head} {word}".strip()) > head_budget:
+            break
+        head = f"{head} {word}".strip()
+    tail = ""
+    for word in reversed(words[len(head.split()) :]):
+        if len(f"{word} {tail}".strip()) > tail_budget:
+            break
+        tail = f"{word} {tail}".strip()
+    head = head or text[:head_budget].rstrip()  # one long word: cut inside it
+    tail = tail or text[-tail_budget:].lstrip()
+    return f"{head} … {tail}"
+
+
+def with_short_labels(data: list[dict[str, Any]], layout: dict[str, Any]) -> dict[str, Any]:
+    """`layout` with tick texts shortened (`short_label`) on category axes whose labels run long."""
+    out = dict(layout)
+    for name, settings in layout.items():
+        if name[:5] not in ("xaxis", "yaxis") or not isinstance(settings, dict):
+            continue
+        if settings.get("ticktext") or settings.get("type") in ("linear", "date", "log"):
+            continue
+        labels, _numbers = _axis_values(data, name, layout.get("barmode"))
+        if not labels or not all(isinstance(v, str) for v in labels):
+            continue
+        if all(len(v) <= LABEL_CHARS for v in labels):
+            continue
+        out[name] = {
+            **settings,
+            "tickmode": "array",
+            "tickvals": labels,
+            "ticktext": [short_label(v) for v in labels],
+        }
+    return out
 
 
 def with_label_gap(layout: dict[str, Any]) -> dict[str, Any]:
@@ -268,7 +318,7 @@ def slant(labels: list[str], width: int = HALF, size: float = 13) -> int:
     """A tick angle for category labels along a horizontal axis: level when each fits its share of
     the chart's width, else -30 degrees (set explicitly, so plotly.js does not choose after drawing)."""
     band = (width - 120) / max(len(labels), 1)
-    return 0 if _widest(labels, size) + LABEL_PAD <= band else -30
+    return 0 if _widest([short_label(str(v)) for v in labels], size) + LABEL_PAD <= band else -30
 
 
 def fit_margins(data: list[dict[str, Any]], layout: dict[str, Any], width: int = HALF) -> dict[str, Any]:

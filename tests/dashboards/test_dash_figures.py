@@ -20,6 +20,7 @@ from dashboards.components.figures import (
     empty_figure,
     figure,
     fit_margins,
+    short_label,
     slant,
     sparkline,
     text_width,
@@ -42,7 +43,7 @@ def test_long_category_labels_widen_the_left_margin_and_never_narrow_it() -> Non
     assert margins(short)["l"] == 60  # the house margin already holds "A" and "B"
     name = "Riverbend Community Hospital Outpatient Department"
     long = figure([{"type": "bar", "orientation": "h", "x": [1, 2], "y": [name, "B"]}], chart_layout())
-    assert margins(long)["l"] >= text_width(name) > 300
+    assert margins(long)["l"] >= text_width(short_label(name)) > 200  # the label as shown (shortened)
     assert margins(long)["r"] == 24 and margins(long)["t"] == 16
 
 
@@ -54,6 +55,32 @@ def test_y_tick_labels_keep_a_gap_to_the_plot_and_the_margin_holds_it() -> None:
     flush = figure(data, chart_layout(yaxis=axis(ticklabelstandoff=0)))  # a caller's own gap stays
     assert flush["layout"]["yaxis"]["ticklabelstandoff"] == 0
     assert margins(gapped)["l"] == margins(flush)["l"] + Y_LABEL_GAP
+
+
+def test_long_names_are_shortened_in_the_middle_on_whole_words() -> None:
+    assert short_label("Main Street Clinic") == "Main Street Clinic"
+    assert short_label("Riverbend Community Hospital Outpatient Department") == (
+        "Riverbend Community … Department"
+    )
+    # siblings that differ only at the end stay apart
+    north = short_label("Riverbend Community Hospital Outpatient Clinic North")
+    south = short_label("Riverbend Community Hospital Outpatient Clinic South")
+    assert north != south and north.endswith("North") and south.endswith("South")
+    assert short_label("X" * 60) == "X" * 20 + " … " + "X" * 10  # one long word: cut inside it
+
+
+def test_long_category_labels_show_short_and_keep_their_full_names_in_the_data() -> None:
+    name = "Riverbend Community Hospital Outpatient Department"
+    data = [{"type": "bar", "orientation": "h", "x": [1, 2], "y": [name, "Main Street Clinic"]}]
+    fig = figure(data, chart_layout())
+    yaxis = fig["layout"]["yaxis"]
+    assert yaxis["tickvals"] == [name, "Main Street Clinic"]
+    assert yaxis["ticktext"] == ["Riverbend Community … Department", "Main Street Clinic"]
+    assert fig["data"][0]["y"][0] == name  # hover and clicks carry the full name
+    assert margins(fig)["l"] < text_width(name)
+    assert "ticktext" not in fig["layout"]["xaxis"]  # numbers are never shortened
+    short = figure([{"type": "bar", "x": ["a", "b"], "y": [1, 2]}], chart_layout())
+    assert "ticktext" not in short["layout"]["xaxis"]
 
 
 def test_money_axes_hold_their_widest_tick() -> None:

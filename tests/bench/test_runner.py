@@ -28,6 +28,16 @@ def test_peak_memory_counts_the_whole_process_tree() -> None:
     assert measured.wall_seconds >= 0.6
 
 
+def test_a_stage_after_a_big_one_reports_its_own_peak_and_cpu() -> None:
+    # getrusage(RUSAGE_CHILDREN)'s peak is the largest child ever reaped: a small stage after a big
+    # one reported the big one's peak
+    big = measure([sys.executable, "-c", ALLOCATE.format(mb=300)])
+    small = measure([sys.executable, "-c", "import time; time.sleep(0.3)"])
+    assert big.peak_rss_mb > 290
+    assert small.peak_rss_mb < 100
+    assert 0 < small.cpu_seconds < 0.5 and small.wall_seconds >= 0.3
+
+
 def test_failed_command_keeps_its_exit_code_and_stderr() -> None:
     measured = measure([sys.executable, "-c", "import sys; sys.stderr.write('boom'); sys.exit(3)"])
     assert measured.returncode == 3

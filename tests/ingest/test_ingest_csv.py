@@ -242,7 +242,7 @@ def test_kind_from_the_header_when_the_name_has_no_prefix_or_forced(settings, fi
 
 
 def test_suite_check_scopes_gx_to_the_run_and_catches_ids_repeated_across_files(
-    settings, files: Path
+    settings, files: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     from orchestration.lib.raw_checks import csv_suite_check
 
@@ -271,6 +271,22 @@ def test_suite_check_scopes_gx_to_the_run_and_catches_ids_repeated_across_files(
     everything = csv_suite_check("patient_payments", settings)
     assert (everything.suite_passed, everything.rows_validated) == (False, 3)
     assert everything.failed_expectations == {"expect_column_values_to_be_unique:payment_id": 2}
+
+    # validated a batch of files at a time (memory): a repeat between batches is still caught, in SQL
+    from orchestration.lib import raw_checks
+
+    monkeypatch.setattr(raw_checks, "CHECK_BATCH_ROWS", 1)
+    batched = csv_suite_check("patient_payments", settings)
+    assert (batched.suite_passed, batched.rows_validated, batched.failed_expectations) == (False, 3, across)
+
+
+def test_the_suite_check_batches_whole_files_by_rows() -> None:
+    from orchestration.lib.raw_checks import CHECK_BATCH_ROWS, _batches
+
+    half, big = CHECK_BATCH_ROWS // 2, CHECK_BATCH_ROWS * 2
+    sizes = [("a", half), ("b", half), ("c", 1), ("d", big), ("e", 5)]
+    assert _batches(sizes) == [["a", "b"], ["c"], ["d"], ["e"]]
+    assert _batches([]) == []
 
 
 def test_real_dates_expectation_agrees_with_gx_strftime_value_for_value() -> None:

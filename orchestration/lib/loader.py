@@ -1507,13 +1507,16 @@ class _WorkerPool:
             self._alone.shutdown(wait=False, cancel_futures=True)
             self._alone = None
             self._deaths_in_a_row += 1
-            if self._deaths_in_a_row >= DEATHS_IN_A_ROW and not self._workers_can_run():
-                raise WorkersKeepDying(
-                    f"parser worker processes died on {self._deaths_in_a_row} files in a row, each "
-                    "alone, and a new worker cannot run an empty task: the cause is this machine "
-                    "(memory? a worker that cannot start?), not the files; the load stopped, the "
-                    "files it had not committed are not recorded"
-                ) from error
+            if self._deaths_in_a_row >= DEATHS_IN_A_ROW:
+                if self._workers_can_run():
+                    self._deaths_in_a_row = 0  # the files are the cause: ask again after as many
+                else:
+                    raise WorkersKeepDying(
+                        f"parser worker processes died on {self._deaths_in_a_row} files in a row, "
+                        "each alone, and a new worker cannot run an empty task: the cause is this "
+                        "machine (memory? a worker that cannot start?), not the files; the load "
+                        "stopped, the files it had not committed are not recorded"
+                    ) from error
             raise WorkerDied(
                 "the reader's worker process died while it held this file alone (killed by the "
                 "system, out of memory, or a crash in native code); the other files loaded"

@@ -916,13 +916,8 @@ def _discard_copy(settings: Settings, item: _Pending) -> None:
         item.copying = None
     if item.committed or not item.result.stored_path:
         return
-    if item.result.stored_path == item.replaces_copy:  # read again, quarantined again: the earlier
-        item.result.stored_path = None  # ledger row, which stays, names this copy
-        return
-    stored = Path(item.result.stored_path)
-    if stored.parent in (settings.archive_dir, settings.quarantine_dir):
-        stored.unlink(missing_ok=True)
-        stored.with_name(stored.name + ".reason.txt").unlink(missing_ok=True)
+    if item.result.stored_path != item.replaces_copy:  # read again, quarantined again: the earlier
+        _remove_copy(settings, Path(item.result.stored_path))  # ledger row, which stays, names it
     item.result.stored_path = None
 
 
@@ -1023,20 +1018,20 @@ def _commit(
         for item in items:
             item.committed = True
             if item.replaces_copy and item.replaces_copy != item.result.stored_path:
-                _remove_quarantine_copy(settings, Path(item.replaces_copy))
+                _remove_copy(settings, Path(item.replaces_copy))  # no ledger row names it any more
     except BaseException:
         with contextlib.suppress(Exception):
             con.execute("rollback")
         raise
 
 
-def _remove_quarantine_copy(settings: Settings, path: Path) -> None:
-    """The quarantine copy of bytes that have now loaded: no ledger row names it any more."""
-    if path.parent != settings.quarantine_dir:  # a ledger row from another home: not ours to remove
+def _remove_copy(settings: Settings, path: Path) -> None:
+    """Remove a kept copy (archive or quarantine) and its reason file. Only in this home's folders:
+    a path from a ledger row copied from another home is not ours to remove."""
+    if path.parent not in (settings.archive_dir, settings.quarantine_dir):
         return
-    for leftover in (path, path.with_name(path.name + ".reason.txt")):
-        with contextlib.suppress(OSError):
-            leftover.unlink()
+    path.unlink(missing_ok=True)
+    path.with_name(path.name + ".reason.txt").unlink(missing_ok=True)
 
 
 def _quarantine_after_failure(
@@ -1426,9 +1421,9 @@ class _Chunk:
             0.0 if item is None else item[4] for item in files
         ]
 
-    def settle(self, answer: Callable[[], tuple[list[_Parsed | WorkerDied | None], list[float]]]) -> None:
-        """Take the chunk's files from ``answer()`` now, instead of from a future."""
-        self._files, self._seconds = answer()
+    def settle(self, files: list[_Parsed | WorkerDied | None], seconds: list[float]) -> None:
+        """The chunk's files, parsed already (no future to wait for)."""
+        self._files, self._seconds = files, seconds
 
     def slot(self, index: int) -> _ChunkSlot:
         return _ChunkSlot(self, index)
@@ -1572,7 +1567,7 @@ def _isolated_slot(pool: _WorkerPool, path: Path, read: _Pending, csv_kind: str 
     entry = (str(path), read.result.file_id)
     kind, _warning = classify(read.result.file_name, read.data, csv_kind)
     chunk = _Chunk([entry], None, kind, in_worker=True, pool=pool, isolated=True)
-    chunk.settle(lambda: chunk._again_alone(entry))
+    chunk.settle(*chunk._again_alone(entry))
     return chunk.slot(0)
 
 

@@ -89,6 +89,8 @@ def csv_suite_check(
         repeated = _repeated_across_files(con, kind) if file_ids is not None or len(batches) > 1 else {}
     failed: dict[str, int] = dict(repeated)
     success, rows_validated = not repeated, 0
+    if batches:
+        from expectations.runner import validate_frame
     for batch in batches:
         # one batch of files at a time, read under the lock and validated after it: the whole run's
         # rows as one frame of Python strings took 8.4 GB at 10,000,000 claims
@@ -98,8 +100,6 @@ def csv_suite_check(
                 "where file_id in (select unnest(cast(? as varchar[]))) order by file_id, row_number",
                 [batch],
             ).df()
-        from expectations.runner import validate_frame
-
         frame = frame.astype(object).where(frame.notna(), None)
         frame.index = range(rows_validated + 1, rows_validated + len(frame) + 1)
         outcome = validate_frame(kind, frame)

@@ -69,6 +69,15 @@ class Settings:
         return self.home / "logs"
 
     @property
+    def dbt_target_dir(self) -> Path:
+        """dbt's target folder for this home's builds (run_results.json, partial parse, dbt.log).
+
+        One per home, not one per checkout: two homes building at once from one checkout (two
+        users, or the tests under pytest-xdist) would otherwise overwrite each other's results.
+        """
+        return self.home / "dbt_target"
+
+    @property
     def users_file(self) -> Path:
         """Dashboard users and roles (hashed passwords); RCM_USERS_FILE overrides."""
         override = os.environ.get("RCM_USERS_FILE")

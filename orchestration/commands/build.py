@@ -235,12 +235,12 @@ def run_build(
     settings = settings or get_settings()
     settings.ensure_dirs()
     prepare_dbt_project(settings, force=reparse)
-    from orchestration.defs.dbt_assets import BUILD_TARGET_DIR
+    from orchestration.defs.dbt_assets import build_target_dir
     from orchestration.lib.build_state import last_plan
     from orchestration.lib.dagster_home import execute_job_in_process
     from orchestration.lib.warehouse import writer_lock
 
-    run_results = BUILD_TARGET_DIR / "run_results.json"
+    run_results = build_target_dir(settings) / "run_results.json"
     run_results.unlink(missing_ok=True)
     run_config: dict[str, Any] = {}
     if as_of or full_refresh:

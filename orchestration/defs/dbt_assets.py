@@ -14,6 +14,7 @@ the tests run ``dbt parse`` first (``orchestration.commands.build.prepare_dbt_pr
 import contextlib
 import json
 import os
+import shutil
 import sys
 from collections.abc import Iterator, Mapping
 from functools import cached_property
@@ -35,11 +36,27 @@ from orchestration.settings import DBT_PROJECT_DIR
 DBT_PROJECT = DbtProject(project_dir=DBT_PROJECT_DIR, profiles_dir=DBT_PROJECT_DIR)
 DBT_PROJECT.prepare_if_dev()
 
-# One fixed target folder for runs (not a fresh one per run): dbt's partial parsing then reuses the
-# previous parse, and `rcm build` reads run_results.json from a known place.
-BUILD_TARGET_DIR = DBT_PROJECT_DIR / "target" / "build"
+# dbt's partial parse of `dbt parse` (prepare_dbt_project), which a home's first build starts from
+PARSE_STATE = DBT_PROJECT_DIR / "target" / "partial_parse.msgpack"
 
 LAYER_GROUPS = ("staging", "intermediate", "marts")
+
+
+def build_target_dir(settings: Any) -> Path:
+    """The fixed dbt target folder of a home's builds (``Settings.dbt_target_dir``).
+
+    Fixed, not a fresh one per run: dbt's partial parsing then reuses the previous parse, and
+    `rcm build` reads run_results.json from a known place. A home's first build starts from the
+    project's last `dbt parse`; dbt parses again in full if that parse does not fit (another
+    profile, other vars).
+    """
+    target = settings.dbt_target_dir
+    target.mkdir(parents=True, exist_ok=True)
+    state = target / PARSE_STATE.name
+    if not state.exists() and PARSE_STATE.exists():
+        with contextlib.suppress(OSError):  # only a head start: dbt parses in full without it
+            shutil.copyfile(PARSE_STATE, state)
+    return target
 
 
 def dbt_executable() -> str:
@@ -155,7 +172,7 @@ def rcm_dbt_assets(
             invocation = dbt.cli(
                 dbt_build_args(config, full_refresh=plan.full_refresh, skip_unchanged=whole_incremental),
                 context=context,
-                target_path=BUILD_TARGET_DIR,
+                target_path=build_target_dir(settings),
             )
             yield from invocation.stream()
         # reached only when dbt succeeded (stream() raises on a failed build)

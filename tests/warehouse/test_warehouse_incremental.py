@@ -73,7 +73,7 @@ def _build(settings: Settings, **options: object) -> str:
         assert not unit_tests and not seeds, (unit_tests, seeds)
         lines = "\n".join(summary.lines())
         assert "unit tests: not run" in lines and "seeds: already loaded" in lines
-        _check_what_ran_incrementally()
+        _check_what_ran_incrementally(settings)
     else:
         assert unit_tests.get("pass", 0) > 0 and set(unit_tests) == {"pass"}, unit_tests
         assert seeds.get("success", 0) > 0 and set(seeds) == {"success"}, seeds
@@ -81,14 +81,13 @@ def _build(settings: Settings, **options: object) -> str:
     return summary.mode
 
 
-def _check_what_ran_incrementally() -> None:
+def _check_what_ran_incrementally(settings: Settings) -> None:
     """An incremental build, through dagster-dbt's command line, ran every model and every data
     test (those of the incremental models on the changed rows only): only seed loads and unit
     tests are left out."""
-    from orchestration.defs.dbt_assets import BUILD_TARGET_DIR
-
-    manifest = json.loads((BUILD_TARGET_DIR / "manifest.json").read_text(encoding="utf-8"))
-    results = json.loads((BUILD_TARGET_DIR / "run_results.json").read_text(encoding="utf-8"))["results"]
+    target = settings.dbt_target_dir
+    manifest = json.loads((target / "manifest.json").read_text(encoding="utf-8"))
+    results = json.loads((target / "run_results.json").read_text(encoding="utf-8"))["results"]
     ran = {r["unique_id"] for r in results if not r["unique_id"].startswith("operation.")}  # hooks aside
     expected = {k for k, v in manifest["nodes"].items() if v["resource_type"] in ("model", "test")}
     assert ran == expected, sorted(ran ^ expected)[:10]

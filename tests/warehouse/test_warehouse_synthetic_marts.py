@@ -48,6 +48,22 @@ def test_build_summary_counts(synthetic_home: BuiltWarehouse) -> None:
     assert match is not None and float(match.group(1)) == round(summary.publish_seconds, 1)
 
 
+def test_build_results_stay_in_their_home(synthetic_home: BuiltWarehouse) -> None:
+    """dbt's run results (which the summary counts) are written in the home that built, not in a
+    folder of the checkout that every home shares: two homes building at once under pytest-xdist
+    overwrote each other's run_results.json there (a KeyError in the summary, 2026-11-30)."""
+    import json
+
+    from orchestration.settings import DBT_PROJECT_DIR
+
+    target = synthetic_home.settings.dbt_target_dir
+    assert target.is_relative_to(synthetic_home.settings.home)
+    assert not target.is_relative_to(DBT_PROJECT_DIR)
+    results = json.loads((target / "run_results.json").read_text(encoding="utf-8"))["results"]
+    models = [r for r in results if r["unique_id"].startswith("model.")]
+    assert len(models) == synthetic_home.summary.counts["model"]["success"] == 53
+
+
 def test_claim_lifecycle(con: duckdb.DuckDBPyConnection) -> None:
     got = {
         (pcn, payer): rest

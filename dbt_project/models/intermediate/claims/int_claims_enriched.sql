@@ -56,7 +56,10 @@ as_of as (
 
 ),
 
-events_to_date as (
+-- Not materialized: DuckDB materializes a CTE that is read twice (here by encounter_balances and
+-- claim_write_offs) and holds it in memory, 23 million money events at 10,000,000 claims, with
+-- which the model ran out of a 4 GB cap (2026-11-30). Read twice, it costs one more scan.
+events_to_date as not materialized (
 
     select money_events.*
     from money_events

@@ -64,6 +64,25 @@ def test_build_results_stay_in_their_home(synthetic_home: BuiltWarehouse) -> Non
     assert len(models) == synthetic_home.summary.counts["model"]["success"] == 53
 
 
+def test_large_ctes_read_twice_are_not_kept_in_memory(synthetic_home: BuiltWarehouse) -> None:
+    """DuckDB materializes a CTE that is read twice and keeps it in memory: int_claims_enriched's
+    events_to_date (23 M money events at 10,000,000 claims) ran out of a 4 GB cap that way. Its
+    plan must read the money events where they are used instead."""
+    import re
+
+    compiled = synthetic_home.settings.dbt_target_dir / "compiled" / "rcm" / "models" / "intermediate"
+    sql = (compiled / "claims" / "int_claims_enriched.sql").read_text(encoding="utf-8")
+    connection = duckdb.connect(str(synthetic_home.warehouse), read_only=True)
+    try:
+        connection.execute("set explain_output = 'physical_only'")
+        plan = connection.execute("explain " + sql).fetchall()[0][1]
+    finally:
+        connection.close()
+    kept = re.findall(r"CTE Name: (\w+)", plan)
+    assert "events_to_date" not in kept, kept
+    assert "int_money_events_unioned" in plan
+
+
 def test_claim_lifecycle(con: duckdb.DuckDBPyConnection) -> None:
     got = {
         (pcn, payer): rest

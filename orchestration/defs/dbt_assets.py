@@ -31,7 +31,7 @@ from dagster_dbt import (
 )
 
 from orchestration.lib.warehouse import WAREHOUSE_POOL
-from orchestration.settings import DBT_PROJECT_DIR
+from orchestration.settings import DBT_PROJECT_DIR, Settings
 
 DBT_PROJECT = DbtProject(project_dir=DBT_PROJECT_DIR, profiles_dir=DBT_PROJECT_DIR)
 DBT_PROJECT.prepare_if_dev()
@@ -42,7 +42,7 @@ PARSE_STATE = DBT_PROJECT_DIR / "target" / "partial_parse.msgpack"
 LAYER_GROUPS = ("staging", "intermediate", "marts")
 
 
-def build_target_dir(settings: Any) -> Path:
+def build_target_dir(settings: Settings) -> Path:
     """The fixed dbt target folder of a home's builds (``Settings.dbt_target_dir``).
 
     Fixed, not a fresh one per run: dbt's partial parsing then reuses the previous parse, and

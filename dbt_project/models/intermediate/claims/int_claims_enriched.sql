@@ -22,7 +22,12 @@ remit_summaries as (
 
 ),
 
-money_events as (
+-- `not materialized` here, on activities and on events_to_date: DuckDB materializes a CTE that is
+-- read twice and holds it in memory while the joins below build their hash tables. At 10,000,000
+-- claims the money events (46 million rows, 23 million to date) then ran this model out of a 4 GB
+-- cap (2026-11-30; marking events_to_date alone moved the materialization to money_events).
+-- Read where they are used, they cost one more scan each.
+money_events as not materialized (
 
     select * from {{ ref('int_money_events_unioned') }}
     where {{ rcm_changed_only('match_key', 'substring(patient_control_number, 1, 20)') }}
@@ -43,7 +48,7 @@ encounters as (
 
 ),
 
-activities as (
+activities as not materialized (
 
     select * from {{ ref('int_claim_activities_mapped') }}
     where {{ rcm_changed_only('match_key', 'pcn_match_key') }}
@@ -56,9 +61,6 @@ as_of as (
 
 ),
 
--- Not materialized: DuckDB materializes a CTE that is read twice (here by encounter_balances and
--- claim_write_offs) and holds it in memory, 23 million money events at 10,000,000 claims, with
--- which the model ran out of a 4 GB cap (2026-11-30). Read twice, it costs one more scan.
 events_to_date as not materialized (
 
     select money_events.*

@@ -20,7 +20,8 @@ EXPECTATIONS_DIR = REPO_ROOT / "expectations"
 class Settings:
     """Where the warehouse lives and how the servers listen.
 
-    home: RCM_HOME, the warehouse home (DuckDB file, inbox, archive, quarantine, snapshots, logs).
+    home: RCM_HOME, the warehouse home (DuckDB file, inbox, archive, quarantine, snapshots, logs, dbt
+        target).
     """
 
     home: Path

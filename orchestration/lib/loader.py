@@ -53,6 +53,7 @@ from orchestration.settings import Settings, get_settings
 
 if TYPE_CHECKING:
     import duckdb
+    import numpy as np
     import pyarrow as pa
 
 log = logging.getLogger(__name__)
@@ -374,16 +375,83 @@ def parse_x12_file(
     )
 
 
+# The control totals of the ledger: (key, raw table, money column, the file kinds that report it).
+_MONEY_TOTALS = (
+    ("bpr02", "era_transactions", "total_paid_amount", ("835", "mixed")),
+    ("clp04", "era_claims", "paid_amount", ("835", "mixed")),
+    ("plb", "era_provider_adjustments", "adjustment_amount", ("835", "mixed")),
+    ("clm02", "x837_claims", "total_charge_amount", ("837P", "837I", "mixed")),
+)
+
+
 def _money_totals(kind: str, tables: dict[str, pa.Table]) -> dict[str, str]:
     """The file's control totals (exact decimals as text) from its Arrow tables."""
     totals: dict[str, str] = {}
     if tables:
-        if kind in ("835", "mixed"):
-            totals["bpr02"] = str(_sum_column(tables.get("era_transactions"), "total_paid_amount"))
-            totals["clp04"] = str(_sum_column(tables.get("era_claims"), "paid_amount"))
-            totals["plb"] = str(_sum_column(tables.get("era_provider_adjustments"), "adjustment_amount"))
-        if kind in ("837P", "837I", "mixed"):
-            totals["clm02"] = str(_sum_column(tables.get("x837_claims"), "total_charge_amount"))
+        for key, table, column, kinds in _MONEY_TOTALS:
+            if kind in kinds:
+                totals[key] = str(_sum_column(tables.get(table), column))
+    return totals
+
+
+def _cents_by_file(column: pa.ChunkedArray, starts: np.ndarray, ends: np.ndarray) -> list[int] | None:
+    """The sums of ``column[start:end]`` for each file, in cents, from one pass over the column; None
+    when the column is not ``decimal(18,2)`` or its sums could leave int64 (the caller then sums
+    file by file)."""
+    import numpy as np
+    import pyarrow as pa
+
+    kind = column.type
+    if not (pa.types.is_decimal128(kind) and kind.precision <= 18 and kind.scale == 2):
+        return None
+    pieces = []
+    for chunk in column.chunks:
+        count = len(chunk)
+        if count == 0:
+            continue
+        # a decimal128(18, s) value fits in the low 64 bits of its two's complement (the high word
+        # only repeats the sign): the unscaled integers, read without converting each value
+        words = np.frombuffer(chunk.buffers()[1], dtype=np.int64, count=2 * (chunk.offset + count))
+        low = words[2 * chunk.offset :: 2].copy()
+        if chunk.null_count:
+            low[~np.asarray(chunk.is_valid())] = 0  # SUM skips nulls
+        pieces.append(low)
+    cents = np.concatenate(pieces) if pieces else np.zeros(0, np.int64)
+    if len(cents) and int(np.abs(cents).max()) * len(cents) >= 2**62:
+        return None
+    running = np.concatenate(([0], np.cumsum(cents, dtype=np.int64)))
+    return (running[ends] - running[starts]).tolist()
+
+
+def _chunk_money_totals(
+    tables: dict[str, pa.Table], files: Sequence[_ChunkFile]
+) -> list[dict[str, str] | None]:
+    """``_money_totals`` of every file of a parsed chunk (``files`` as ``_parse_x12_chunk`` returns
+    them, rows file after file), one pass per money column instead of one Arrow sum per file and
+    column (1,219 small 835s: 0.2 s of the loading process's time, spent while it holds the
+    interpreter lock the reader threads need)."""
+    import numpy as np
+
+    totals: list[dict[str, str] | None] = [None if item is None else {} for item in files]
+    for key, table_name, column, kinds in _MONEY_TOTALS:
+        table = tables.get(table_name)
+        counts = np.array([0 if item is None else item[0].get(table_name, 0) for item in files], np.int64)
+        ends = np.cumsum(counts)
+        starts = ends - counts
+        sums = _cents_by_file(table.column(column), starts, ends) if table is not None else None
+        for index, item in enumerate(files):
+            if item is None or not item[0]:
+                continue  # no rows at all: no totals (as ``_money_totals`` of no tables)
+            if (item[3] if item[3] in ("835", "837P", "837I", "mixed") else "unknown") not in kinds:
+                continue
+            if not counts[index]:
+                total = Decimal("0.00")
+            elif sums is not None:
+                total = Decimal(sums[index]).scaleb(-2).quantize(_CENTS)
+            else:
+                assert table is not None
+                total = _sum_column(table.slice(int(starts[index]), int(counts[index])), column)
+            totals[index][key] = str(total)  # type: ignore[index]
     return totals
 
 
@@ -540,12 +608,25 @@ def _store_copy(data: bytes, directory: Path, file_id: str, file_name: str) -> P
 
     Atomic (temporary name, then rename) and idempotent: the name carries the content's id.
     """
-    directory.mkdir(parents=True, exist_ok=True)
     target = directory / f"{file_id}__{file_name}"
-    if not target.exists():
-        tmp = directory / f".{file_id}__{file_name}.tmp"
-        tmp.write_bytes(data)
-        tmp.replace(target)
+    if target.exists():
+        return target
+    tmp = os.path.join(directory, f".{file_id}__{file_name}.tmp")
+    # os calls, not pathlib: each call lets go of the interpreter lock and waits to take it back
+    # while the reader threads hold it, so the fewer calls the better (1,219 small 835s: the copy
+    # thread's 0.8 ms per file, most of it waiting for the lock, held their commit up 0.4 s)
+    try:
+        handle = os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o644)
+    except FileNotFoundError:
+        directory.mkdir(parents=True, exist_ok=True)
+        handle = os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o644)
+    try:
+        view = memoryview(data)
+        while view:
+            view = view[os.write(handle, view) :]
+    finally:
+        os.close(handle)
+    os.replace(tmp, target)
     return target
 
 
@@ -728,12 +809,26 @@ def _read_file(path: Path, folders: dict[Path, Path] | None = None) -> _Pending 
             stat = os.fstat(handle.fileno())
     except OSError as exc:
         return FileResult(source, file_name, UNREADABLE, reasons=[f"cannot read the file: {exc}"])
-    sha = hashlib.sha256(data).hexdigest()
-    file_id = sha[:16]
+    return _pending(path, source, data, hashlib.sha256(data).hexdigest(), stat.st_mtime)
+
+
+def _pending(path: Path, source: str, data: bytes, sha: str, mtime: float) -> _Pending:
     result = FileResult(
-        source, file_name, QUARANTINED, file_id=file_id, file_sha256=sha, size_bytes=len(data)
+        source, path.name, QUARANTINED, file_id=sha[:16], file_sha256=sha, size_bytes=len(data)
     )
-    return _Pending(result, _Parsed(kind="unknown", tables={}, issues=[]), data, stat.st_mtime)
+    return _Pending(result, _Parsed(kind="unknown", tables={}, issues=[]), data, mtime)
+
+
+def _read_by_chunk(path: Path, slot: _ChunkSlot | None, folders: dict[Path, Path]) -> _Pending | None:
+    """The file as its chunk's reader thread read and hashed it, or None (parsed in a worker, or
+    not read there): the loading process then reads and hashes it itself (``_read_file``). Reading
+    each file once less took 0.4 s off the loading process's time for 1,219 small 835s."""
+    read = slot.read() if slot is not None else None
+    if read is None:
+        return None
+    data, sha, mtime = read
+    source = str(_resolved(path, folders)) if path.exists() else str(path)
+    return _pending(path, source, data, sha, mtime)
 
 
 def _parse_pending(
@@ -1128,10 +1223,12 @@ AHEAD_MAX_BYTES = 32_000_000
 # One file of a chunk: (rows per table name, issues, counts, kind, parse seconds), or None when the
 # file must be parsed by the loading process itself (bytes changed on disk, or the reader raised).
 _ChunkFile = tuple[dict[str, int], list[LoadIssue], dict[str, int], str, float] | None
+# One file as a reader thread read it: (bytes, their sha256, the file's mtime), or None.
+_Kept = tuple[bytes, str, float] | None
 
 
 def _parse_x12_chunk(
-    entries: Sequence[tuple[str, str]], compact: bool = True
+    entries: Sequence[tuple[str, str]], compact: bool = True, kept: list[_Kept] | None = None
 ) -> tuple[dict[str, pa.Table], list[_ChunkFile]]:
     """Parse several X12 files (``(path, file_id)``) with the real reader; convert their rows at once.
 
@@ -1140,18 +1237,21 @@ def _parse_x12_chunk(
     its row count per table (so the loader can slice each file's rows back out, zero-copy), its issues
     and counts. A file whose bytes changed or whose parse raised comes back as None: the loader then
     parses it alone, exactly as without chunks (and reports a reader crash as READ_FAILED).
+
+    ``kept`` (in the loading process only: never shipped back from a worker) receives, per file, the
+    bytes read, their sha256 and the file's mtime, or None where the file was unreadable or changed.
     """
     collecting = gc.isenabled()
     gc.disable()  # the chunk's rows are hundreds of thousands of tuples and no cycles: see parse_x12
     try:
-        return _parse_x12_chunk_rows(entries, compact)
+        return _parse_x12_chunk_rows(entries, compact, kept)
     finally:
         if collecting:
             gc.enable()
 
 
 def _parse_x12_chunk_rows(
-    entries: Sequence[tuple[str, str]], compact: bool = True
+    entries: Sequence[tuple[str, str]], compact: bool = True, kept: list[_Kept] | None = None
 ) -> tuple[dict[str, pa.Table], list[_ChunkFile]]:
     """``_parse_x12_chunk`` with the cyclic garbage collector paused.
 
@@ -1189,11 +1289,18 @@ def _parse_x12_chunk_rows(
 
     blobs: list[bytes | None] = []
     for path_text, file_id in entries:
+        mtime = 0.0
         try:
-            data = Path(path_text).read_bytes()
+            with open(path_text, "rb") as handle:
+                data: bytes | None = handle.read()
+                mtime = os.fstat(handle.fileno()).st_mtime
         except OSError:
             data = None
-        blobs.append(data if data is not None and hashlib.sha256(data).hexdigest()[:16] == file_id else None)
+        sha = hashlib.sha256(data).hexdigest() if data is not None else ""
+        same = data is not None and sha[:16] == file_id
+        blobs.append(data if same else None)
+        if kept is not None:
+            kept.append((data, sha, mtime) if same and data is not None else None)
     candidates = [
         index
         for index, data in enumerate(blobs)
@@ -1319,8 +1426,11 @@ def _parse_csv_entry(path_text: str, file_id: str, kind: str) -> list[tuple[_Par
     return [(parsed, time.perf_counter() - started)]
 
 
-def _parsed_from_chunk(tables: dict[str, pa.Table], offsets: dict[str, int], item: _ChunkFile) -> _Parsed:
-    """One file's ``_Parsed`` out of a parsed chunk (its rows are slices of the chunk's tables)."""
+def _parsed_from_chunk(
+    tables: dict[str, pa.Table], offsets: dict[str, int], item: _ChunkFile, money_totals: dict[str, str]
+) -> _Parsed:
+    """One file's ``_Parsed`` out of a parsed chunk (its rows are slices of the chunk's tables), with
+    its control totals (``_chunk_money_totals``)."""
     assert item is not None
     counts, issues, file_counts, reader_kind, _seconds = item
     file_tables = {}
@@ -1336,7 +1446,7 @@ def _parsed_from_chunk(tables: dict[str, pa.Table], offsets: dict[str, int], ite
         tables=file_tables,
         issues=issues,
         counts=file_counts,
-        money_totals=_money_totals(kind, file_tables),
+        money_totals=money_totals,
         fatal=not file_tables,
         origins=origins,
     )
@@ -1356,8 +1466,11 @@ class _Chunk:
         in_worker: bool | None = None,
         pool: _WorkerPool | None = None,
         isolated: bool = False,
+        kept: list[_Kept] | None = None,
     ) -> None:
         self.entries = entries
+        # the files' bytes as read in this process (``_parse_x12_chunk``'s ``kept``), else None
+        self.kept = kept
         self.future = future
         self.csv_kind = csv_kind
         self.in_worker = future is not None if in_worker is None else in_worker
@@ -1410,16 +1523,22 @@ class _Chunk:
         try:
             if isinstance(answered, Future):
                 answered = answered.result()
-            tables, files = answered if answered is not None else _parse_x12_chunk(self.entries, False)
+            if answered is None:
+                if self.kept is not None:
+                    self.kept.clear()  # a retry reads the files again
+                answered = _parse_x12_chunk(self.entries, False, self.kept)
+            tables, files = answered
         except BrokenExecutor:
             raise
         except Exception:  # a bug outside the per-file reads: each file is parsed alone instead
             log.exception("parsing a chunk of %d files failed; parsing them one by one", len(self.entries))
             tables, files = {}, [None] * len(self.entries)
         offsets: dict[str, int] = {}
-        return [None if item is None else _parsed_from_chunk(tables, offsets, item) for item in files], [
-            0.0 if item is None else item[4] for item in files
-        ]
+        totals = _chunk_money_totals(tables, files)
+        return [
+            None if item is None else _parsed_from_chunk(tables, offsets, item, money)
+            for item, money in zip(files, totals, strict=True)
+        ], [0.0 if item is None else item[4] for item in files]
 
     def settle(self, files: list[_Parsed | WorkerDied | None], seconds: list[float]) -> None:
         """The chunk's files, parsed already (no future to wait for)."""
@@ -1558,6 +1677,18 @@ class _ChunkSlot:
         if parsed is None and self.chunk.isolated:  # the worker's reader failed: not here either
             raise RuntimeError("the reader failed on this file in its worker (its worker died on it before)")
         return None if parsed is None else (parsed, self.chunk._seconds[self.index])
+
+    def read(self) -> _Kept:
+        """The file as the chunk read it in this process (given once: the slot then lets go of the
+        bytes), or None."""
+        kept = self.chunk.kept
+        if kept is None:
+            return None
+        self.chunk._resolve()
+        if self.index >= len(kept):
+            return None
+        read, kept[self.index] = kept[self.index], None
+        return read
 
 
 def _isolated_slot(pool: _WorkerPool, path: Path, read: _Pending, csv_kind: str | None) -> _ChunkSlot:
@@ -1749,9 +1880,10 @@ def load_files(
                 future = pool.submit(_parse_csv_entry, *entries[0], chunk_csv_kind)
             elif pool is not None:
                 future = pool.submit(_parse_x12_chunk, entries)
-            elif reader_thread is not None:
-                future = reader_thread.submit(_parse_x12_chunk, entries, False)
-            chunk = _Chunk(entries, future, chunk_csv_kind, in_worker=pool is not None, pool=pool)
+            kept: list[_Kept] | None = [] if pool is None and chunk_csv_kind is None else None
+            if pool is None and reader_thread is not None:
+                future = reader_thread.submit(_parse_x12_chunk, entries, False, kept)
+            chunk = _Chunk(entries, future, chunk_csv_kind, in_worker=pool is not None, pool=pool, kept=kept)
             open_chunks[id(chunk)] = (len(entries), chunk_bytes)
             for index, (path_text, _file_id) in enumerate(entries):
                 slots[Path(path_text)] = chunk.slot(index)
@@ -1792,7 +1924,7 @@ def load_files(
                     results.append(unchanged[path])
                     continue
                 slot = take_slot(path)
-                read = _read_file(path, folders)
+                read = _read_by_chunk(path, slot, folders) or _read_file(path, folders)
                 if isinstance(read, FileResult):
                     results.append(read)
                     continue

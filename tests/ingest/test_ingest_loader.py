@@ -288,6 +288,101 @@ def test_a_batch_inserts_adjacent_slices_of_one_chunk_table_as_one(tmp_path: Pat
     assert loader._batch_parts(items, "u")[0].num_rows == 1
 
 
+def test_a_chunks_money_totals_equal_each_files_own_sums() -> None:
+    import pyarrow as pa
+
+    from orchestration.lib import loader
+
+    money = pa.decimal128(18, 2)
+
+    def table(name: str, column: str, values: list[str | None]) -> pa.Table:
+        schema = loader.arrow_schema(name)
+        arrays = [
+            pa.array([None if v is None else Decimal(v) for v in values], money)
+            if field.name == column
+            else pa.nulls(len(values), field.type)
+            for field in schema
+        ]
+        return pa.Table.from_arrays(arrays, schema=schema)
+
+    tables = {
+        "era_transactions": table("era_transactions", "total_paid_amount", ["10.05", "-3.10", "7.00"]),
+        # two Arrow chunks, a null (SUM skips it) and a negative reversal
+        "era_claims": pa.concat_tables(
+            [
+                table("era_claims", "paid_amount", ["1.01", None, "2.02"]),
+                table("era_claims", "paid_amount", ["-0.03", "99999999.99"]),
+            ]
+        ),
+        "x837_claims": table("x837_claims", "total_charge_amount", ["80.00", "0.10"]),
+    }
+    files = [  # (counts, issues, counts, kind, seconds) as _parse_x12_chunk returns them
+        ({"era_transactions": 1, "era_claims": 2}, [], {}, "835", 0.0),
+        None,  # a file the loader parses alone: no rows in the chunk's tables
+        ({"era_transactions": 2, "era_claims": 3}, [], {}, "835", 0.0),
+        ({}, [], {}, "835", 0.0),  # no rows: no totals
+        ({"x837_claims": 2}, [], {}, "837P", 0.0),
+    ]
+    expected: list[dict[str, str] | None] = []
+    offsets: dict[str, int] = {}
+    for item in files:  # the per-file sums, as a file read alone gets them
+        if item is None:
+            expected.append(None)
+            continue
+        own = {}
+        for name, rows in item[0].items():
+            own[name] = tables[name].slice(offsets.get(name, 0), rows)
+            offsets[name] = offsets.get(name, 0) + rows
+        expected.append(loader._money_totals(item[3], own))
+    totals = loader._chunk_money_totals(tables, files)
+    assert totals == expected
+    assert totals[0] == {"bpr02": "10.05", "clp04": "1.01", "plb": "0.00"}
+    assert totals[2] == {"bpr02": "3.90", "clp04": "100000001.98", "plb": "0.00"}
+    assert totals[3] == {} and totals[4] == {"clm02": "80.10"}
+
+    # sums that could leave 64 bits are summed file by file instead (decimal(18,2) holds 10**16 dollars)
+    huge = {"era_claims": table("era_claims", "paid_amount", ["9999999999999999.99"] * 5)}
+    huge_files = [({"era_claims": 5}, [], {}, "835", 0.0)]
+    assert loader._chunk_money_totals(huge, huge_files) == [
+        {"bpr02": "0.00", "clp04": "49999999999999999.95", "plb": "0.00"}
+    ]
+
+
+def test_files_read_by_a_reader_thread_are_not_read_again(settings, files, monkeypatch) -> None:
+    from orchestration.bench.x12 import build_835
+    from orchestration.lib import loader
+
+    paths = []
+    for index in range(4):
+        path = files / f"remit_{index}.835"
+        path.write_bytes(build_835(30_000, seed=index, claims_per_transaction=10))
+        os.utime(path, (1_700_000_000 + index, 1_700_000_000 + index))
+        paths.append(path)
+    read_again = []
+    real_read = loader._read_file
+    monkeypatch.setattr(loader, "_read_file", lambda path, *a: read_again.append(path) or real_read(path, *a))
+    monkeypatch.setattr(loader, "CHUNK_MAX_FILES", 2)
+
+    results = load_files(paths, settings, processes=2)  # only 835s: two reader threads
+
+    assert [r.status for r in results] == ["loaded"] * 4
+    assert read_again == []  # the bytes, hash and mtime come from the chunk that read them
+    ledger = query(
+        settings, "select file_name, file_sha256, size_bytes, received_at from raw.load_ledger order by 1"
+    )
+    assert ledger == [
+        (
+            path.name,
+            hashlib.sha256(path.read_bytes()).hexdigest(),
+            path.stat().st_size,
+            datetime.fromtimestamp(path.stat().st_mtime, UTC).replace(tzinfo=None),
+        )
+        for path in paths
+    ]
+    for result, path in zip(results, paths, strict=True):
+        assert Path(result.stored_path).read_bytes() == path.read_bytes()
+
+
 def test_source_paths_resolve_like_path_resolve(tmp_path: Path) -> None:
     from orchestration.lib import loader
 

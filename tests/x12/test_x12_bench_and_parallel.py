@@ -4,6 +4,7 @@ the single-process reader returns. (No test asserts a speed.)"""
 from __future__ import annotations
 
 import importlib.util
+import tempfile
 from decimal import Decimal
 from pathlib import Path
 
@@ -72,6 +73,27 @@ def test_measure_reports_every_reader_on_the_same_bytes(tmp_path: Path) -> None:
         assert report["ratio_ours_into_duckdb_vs_oxedi_into_duckdb"] == round(
             report["ours_into_duckdb_2_processes_mb_s"] / report["oxedi_into_duckdb_mb_s"], 2
         )
+
+
+def test_timed_loads_keep_their_homes_until_the_rounds_end(tmp_path: Path, monkeypatch) -> None:
+    """A home removed right before the next timed load slows that load's file creations: the
+    rounds keep every home and remove them all afterwards."""
+    from orchestration.bench import x12 as bench_x12
+
+    monkeypatch.setattr(tempfile, "tempdir", str(tmp_path / "tmp"))
+    (tmp_path / "tmp").mkdir()
+    paths = write_835_set(tmp_path / "set", 40_000, 20_000, seed=6)
+    kept: list[Path] = []
+    seconds, results = bench_x12._load_once(paths, 1, "rcm-bench-load-", kept)
+    assert seconds > 0 and [r.status for r in results] == ["loaded"] * len(paths)
+    assert len(kept) == 1 and (kept[0] / "archive").is_dir()  # still there
+    bench_x12._remove_kept(kept)
+    assert kept == [] and list((tmp_path / "tmp").iterdir()) == []
+    bench_x12._load_once(paths, 1, "rcm-bench-load-")  # without a list: removed at once
+    assert list((tmp_path / "tmp").iterdir()) == []
+    # and measure_x12 leaves nothing behind either
+    bench_x12.measure_x12(paths, pyx12_bytes=5_000, repeat=1)
+    assert [path.name for path in (tmp_path / "tmp").iterdir()] == []
 
 
 def test_peak_memory_measures_the_loader_and_the_reference_on_the_same_rows(tmp_path: Path) -> None:

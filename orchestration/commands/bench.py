@@ -333,6 +333,12 @@ def to_markdown(report: dict) -> str:
                 f"{stage['input_bytes'] / 1e6:.1f} | {stage['rows']:,} | {stage['mb_per_second'] or ''} | "
                 f"{stage['rows_per_second'] or ''} |"
             )
+            if stage.get("publish_seconds") is not None:
+                # one `rcm build` runs both; the publish step's own wall time, from its summary line
+                lines.append(
+                    f"| {result['claims']:,} | of which publish | {stage['publish_seconds']:.1f} "
+                    "| | | | | | |"
+                )
         if "failed_stage" in result:
             lines.append(
                 f"| {result['claims']:,} | **did not complete** ({result['failed_stage']} failed) | | | | | | | |"

@@ -79,7 +79,10 @@ def test_markdown_table_names_machine_and_end_to_end_total() -> None:
         "results": [
             {
                 "claims": 1000,
-                "stages": [{**stage, "stage": "generate"}, {**stage, "stage": "dbt build + publish"}],
+                "stages": [
+                    {**stage, "stage": "generate"},
+                    {**stage, "stage": "dbt build + publish", "publish_seconds": 1.25},
+                ],
                 "dashboard_callbacks": {
                     "overview.update_overview": {"p50_ms": 52.1, "p95_ms": 59.4, "p99_ms": 61.0, "calls": 20}
                 },
@@ -95,6 +98,8 @@ def test_markdown_table_names_machine_and_end_to_end_total() -> None:
     text = to_markdown(report)
     assert "2 cores" in text
     assert "| 1,000 | **load + build + publish** | **3.0** |" in text
+    assert "| 1,000 | dbt build + publish | 3.0 | 5.0 | 100 |" in text
+    assert "| 1,000 | of which publish | 1.2 | | | | | | |" in text  # the build's publish step
     assert "| overview.update_overview | 52.1 | 59.4 | 61.0 |" in text
     assert "| overview | 812.5 | 990.0 | 0 |" in text
 

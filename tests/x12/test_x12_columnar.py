@@ -194,12 +194,15 @@ def test_several_files_read_in_one_pass_equal_each_read_alone() -> None:
     segments = interchange([SET_A])
     segments[0] = isa(element="|")
     pipes = render(segments, element="|")  # other separators than the batch's: read in its own pass
-    files = [*good[:2], truncated, *good[2:], pipes]
+    # segments padded with spaces and tabs, in the same pass as unpadded ones: each body is checked
+    # for padding on its own (``needs_strip``), and only the padded one is stripped
+    padded = render(interchange([SET_A, SET_A]), terminator=" ~\t")
+    files = [*good[:2], truncated, *good[2:4], padded, good[4], pipes]
     names = [f"remit_{index}.835" for index in range(len(files))]
     results = read_835_columnar_many(
         [(data, f"{index:016x}", name) for index, (data, name) in enumerate(zip(files, names, strict=True))]
     )
-    assert [result is None for result in results] == [False, False, True, False, False, False, False]
+    assert [result is None for result in results] == [False, False, True, False, False, False, False, False]
     for index, (data, name, result) in enumerate(zip(files, names, results, strict=True)):
         if result is None:
             assert _assert_same(data, name) is None  # declined alone too

@@ -1228,7 +1228,10 @@ _Kept = tuple[bytes, str, float] | None
 
 
 def _parse_x12_chunk(
-    entries: Sequence[tuple[str, str]], compact: bool = True, kept: list[_Kept] | None = None
+    entries: Sequence[tuple[str, str]],
+    compact: bool = True,
+    kept: list[_Kept] | None = None,
+    alone: bool = False,
 ) -> tuple[dict[str, pa.Table], list[_ChunkFile]]:
     """Parse several X12 files (``(path, file_id)``) with the real reader; convert their rows at once.
 
@@ -1240,18 +1243,23 @@ def _parse_x12_chunk(
 
     ``kept`` (in the loading process only: never shipped back from a worker) receives, per file, the
     bytes read, their sha256 and the file's mtime, or None where the file was unreadable or changed.
+    ``alone``: this chunk is the load's only one, so a large 835 in it may be read on two threads
+    (``read_835_columnar_split``).
     """
     collecting = gc.isenabled()
     gc.disable()  # the chunk's rows are hundreds of thousands of tuples and no cycles: see parse_x12
     try:
-        return _parse_x12_chunk_rows(entries, compact, kept)
+        return _parse_x12_chunk_rows(entries, compact, kept, alone)
     finally:
         if collecting:
             gc.enable()
 
 
 def _parse_x12_chunk_rows(
-    entries: Sequence[tuple[str, str]], compact: bool = True, kept: list[_Kept] | None = None
+    entries: Sequence[tuple[str, str]],
+    compact: bool = True,
+    kept: list[_Kept] | None = None,
+    alone: bool = False,
 ) -> tuple[dict[str, pa.Table], list[_ChunkFile]]:
     """``_parse_x12_chunk`` with the cyclic garbage collector paused.
 
@@ -1261,7 +1269,12 @@ def _parse_x12_chunk_rows(
     """
     import pyarrow as pa
 
-    from orchestration.lib.x12.columnar835 import columnar_candidate, read_835_columnar_many
+    from orchestration.lib.x12.columnar835 import (
+        SPLIT_MIN_BYTES,
+        columnar_candidate,
+        read_835_columnar_many,
+        read_835_columnar_split,
+    )
     from orchestration.lib.x12.model import ParseResult
 
     reader, to_arrow = _default_reader()
@@ -1308,15 +1321,23 @@ def _parse_x12_chunk_rows(
     ]
     columnar_started = time.perf_counter()
     try:
-        columnar = dict(
-            zip(
-                candidates,
-                read_835_columnar_many(
-                    [(blobs[i], entries[i][1], Path(entries[i][0]).name) for i in candidates]
-                ),
-                strict=True,
+        columnar: dict[int, Any] = {}
+        if alone and len(candidates) == 1 and len(blobs[candidates[0]] or b"") >= SPLIT_MIN_BYTES:
+            # the load's one large 835: both cores on its two halves (None: read whole below)
+            lone = candidates[0]
+            halves = read_835_columnar_split(blobs[lone], entries[lone][1], Path(entries[lone][0]).name)
+            if halves is not None:
+                columnar = {lone: halves}
+        if not columnar:
+            columnar = dict(
+                zip(
+                    candidates,
+                    read_835_columnar_many(
+                        [(blobs[i], entries[i][1], Path(entries[i][0]).name) for i in candidates]
+                    ),
+                    strict=True,
+                )
             )
-        )
     except Exception:  # a reader bug: every file is read by the reference reader below
         columnar = {}
     # the columnar pass's time, shared out over the files it read, by size
@@ -1860,6 +1881,7 @@ def load_files(
             )
             for chunk in _chunks(ahead)
         ]
+        alone = len(waiting) == 1  # one chunk: its reader thread may use both cores on a large 835
         slots: dict[Path, _ChunkSlot] = {}
         open_chunks: dict[int, tuple[int, int]] = {}  # id(chunk) -> (files not yet taken below, bytes)
         pool = _WorkerPool(workers) if use_pool else None
@@ -1885,7 +1907,7 @@ def load_files(
                 future = pool.submit(_parse_x12_chunk, entries)
             kept: list[_Kept] | None = [] if pool is None and chunk_csv_kind is None else None
             if pool is None and reader_thread is not None:
-                future = reader_thread.submit(_parse_x12_chunk, entries, False, kept)
+                future = reader_thread.submit(_parse_x12_chunk, entries, False, kept, alone)
             chunk = _Chunk(entries, future, chunk_csv_kind, in_worker=pool is not None, pool=pool, kept=kept)
             open_chunks[id(chunk)] = (len(entries), chunk_bytes)
             for index, (path_text, _file_id) in enumerate(entries):

@@ -285,9 +285,9 @@ def test_835s_alone_are_parsed_in_threads_and_load_the_same_rows(
     real_chunk = loader._parse_x12_chunk
     chunk_threads = []
 
-    def watched(entries, compact=True, kept=None):
+    def watched(entries, compact=True, kept=None, alone=False):
         chunk_threads.append(threading.current_thread() is not threading.main_thread())
-        return real_chunk(entries, compact, kept)
+        return real_chunk(entries, compact, kept, alone)
 
     monkeypatch.setattr(loader, "_parse_x12_chunk", watched)
     threads = load_files([files], settings, processes=2)  # only 835s: reader threads, no workers
@@ -314,7 +314,7 @@ def test_a_lone_835_is_read_by_the_columnar_reader(settings, files, tmp_path, mo
 
     path = files / "remit_big.835"
     path.write_bytes(build_835(400_000, seed=51, claims_per_transaction=120))
-    real_many = columnar835.read_835_columnar_many
+    real_many, real_candidate = columnar835.read_835_columnar_many, columnar835.columnar_candidate
     read_columnar = []
 
     def watched(batch):
@@ -334,6 +334,25 @@ def test_a_lone_835_is_read_by_the_columnar_reader(settings, files, tmp_path, mo
     [reference] = load_files([path], reference_settings, processes=2)
     assert (alone.money_totals, alone.row_counts) == (reference.money_totals, reference.row_counts)
     assert_same_raw(dump_raw(reference_settings), dump_raw(settings))
+
+    # large enough, it is read in two halves on two threads: the same rows again
+    monkeypatch.setattr(columnar835, "columnar_candidate", real_candidate)
+    monkeypatch.setattr(columnar835, "SPLIT_MIN_BYTES", 100_000)
+    real_split = columnar835.read_835_columnar_split
+    split = []
+    monkeypatch.setattr(
+        columnar835, "read_835_columnar_split", lambda *a: split.append(real_split(*a)) or split[-1]
+    )
+    monkeypatch.setenv("RCM_HOME", str(tmp_path / "halves_home"))
+    halves_settings = get_settings()
+    [halves] = load_files([path], halves_settings, processes=2)
+    assert [result is not None for result in split] == [True]
+    assert (halves.status, halves.money_totals, halves.row_counts) == (
+        "loaded",
+        reference.money_totals,
+        reference.row_counts,
+    )
+    assert_same_raw(dump_raw(reference_settings), dump_raw(halves_settings))
 
     # a lone file the columnar reader would not take (an 837) is still read as it comes, not ahead
     claims = files / "claims_alone.837"

@@ -69,6 +69,64 @@ def test_random_amounts_and_unbalanced_records_read_the_same() -> None:
     assert {"UNBALANCED_LINE", "UNBALANCED_CLAIM", "UNBALANCED_TRANSACTION"} <= codes
 
 
+def _unbalanced(data: bytes, occurrences: list[int]) -> bytes:
+    """``data`` with SVC03 of the n-th SVC (for each n) set to 0.01: warnings in those sets."""
+    text = data.decode()
+    starts = [index for index in range(len(text)) if text.startswith("~\nSVC*", index)]
+    for n in sorted(occurrences, reverse=True):
+        start = starts[n] + 2
+        end = text.index("~", start)
+        fields = text[start:end].split("*")
+        fields[3] = "0.01"
+        text = text[:start] + "*".join(fields) + text[end:]
+    return text.encode()
+
+
+def test_a_large_835_read_in_two_halves_equals_it_read_whole() -> None:
+    from orchestration.lib.x12.columnar835 import read_835_columnar_split
+
+    data = _unbalanced(build_835(400_000, seed=31, claims_per_transaction=20), [2, 150, 151, -3])
+    whole = _assert_same(data)
+    halves = read_835_columnar_split(data, "0123456789abcdef", "columnar.835")
+    assert whole is not None and halves is not None
+    for table, rows in whole.arrow.items():
+        assert halves.arrow[table].equals(rows), table
+    assert [vars(issue) for issue in halves.issues] == [vars(issue) for issue in whole.issues]
+    assert (halves.kind, halves.transactions_loaded, halves.transactions_rejected, halves.segment_count) == (
+        whole.kind,
+        whole.transactions_loaded,
+        whole.transactions_rejected,
+        whole.segment_count,
+    )
+    # warnings in both halves, in file order, with the file's own segment positions
+    warned = [issue.segment_position for issue in halves.issues if issue.issue_code == "UNBALANCED_LINE"]
+    assert len(warned) == 4 and warned == sorted(warned)
+    sets = sorted(
+        {int(i.transaction_control_number) for i in halves.issues if i.issue_code == "UNBALANCED_LINE"}
+    )
+    assert sets[0] <= whole.transactions_loaded // 2 < sets[-1]  # the cut is before the middle set
+
+
+@pytest.mark.parametrize(
+    ("change", "why"),
+    [
+        (lambda text: text.replace("~\nGE*", "~\nGE*9", 1), "GE01 does not count the sets"),
+        (lambda text: text.replace("~\nIEA*1*", "~\nIEA*2*", 1), "IEA01 does not count the groups"),
+        (
+            lambda text: text.replace(
+                "~\nGE*", "~\nGE*1*1~\nGS*HP*X*Y*20250102*1200*1*X*005010X221A1~\nGE*", 1
+            ),
+            "two functional groups",
+        ),
+    ],
+)
+def test_a_large_835_the_whole_read_would_question_is_not_cut(change, why) -> None:
+    from orchestration.lib.x12.columnar835 import read_835_columnar_split
+
+    data = change(build_835(200_000, seed=32, claims_per_transaction=20).decode()).encode()
+    assert read_835_columnar_split(data, "0123456789abcdef", "columnar.835") is None, why
+
+
 def test_small_files_and_837s_are_left_to_the_reference_reader() -> None:
     assert not columnar_candidate(build_835(MIN_COLUMNAR_BYTES // 2, seed=1))
     claim = render(interchange([transaction(["BHT*0019*00*1*20250105*1200*CH"], "1", code="837")]))

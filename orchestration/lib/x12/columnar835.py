@@ -20,8 +20,10 @@ accepts (``tests/x12/test_x12_columnar.py``). ADR 0002 records why and what it m
 
 from __future__ import annotations
 
+import dataclasses
 import string
 from collections.abc import Sequence
+from concurrent.futures import ThreadPoolExecutor
 from decimal import Decimal
 
 import numpy as np
@@ -126,6 +128,107 @@ def read_835_columnar_many(files: Sequence[tuple[bytes, str, str]]) -> list[Pars
     return results
 
 
+# A lone 835 at least this large is worth reading as two halves on two threads.
+SPLIT_MIN_BYTES = 8_000_000
+
+
+def read_835_columnar_split(data: bytes, file_id: str, file_name: str) -> ParseResult | None:
+    """``read_835_columnar`` of one large file on two threads, or ``None`` (then read it whole).
+
+    Its interchange is cut before the transaction set in the middle into two interchanges: the
+    first half closed with a GE counting its sets and the file's IEA, the second opened with the
+    file's ISA and GS and closed with a GE counting its sets. Both are read at once (the kernels
+    release the interpreter lock) with the file's own segment positions, and their results are
+    joined in file order: the same tables, issues and counts as the file read whole. Only a file
+    with one interchange, one functional group, two sets or more and trailers that count right is
+    cut (the trailers are checked here as the whole read would check them); if either half is
+    declined, so is the file.
+    """
+    try:
+        tokenized = tokenize(data, split=_Body)
+        if tokenized.is_blank or tokenized.problems or len(tokenized.sections) != 1:
+            return None
+        section = tokenized.sections[0]
+        if section.isa is None:
+            return None
+        _split_bodies([section.segments])
+        halves = _halves(section)
+    except _DECLINE:
+        return None
+    if halves is None:
+        return None
+    first, second, cut, count = halves
+    with ThreadPoolExecutor(max_workers=1, thread_name_prefix="rcm-835-half") as pool:
+        later = pool.submit(_read_half, second, file_id, file_name, cut - 1)
+        head = _read_half(first, file_id, file_name, 1)
+        tail = later.result()
+    if head is None or tail is None:
+        return None
+    assert head.arrow is not None and tail.arrow is not None
+    return ParseResult(
+        file_id=file_id,
+        kind="835",
+        tables={name: [] for name in X12_TABLES},
+        issues=[*head.issues, *tail.issues],  # sorted by set within each half, the halves in order
+        transactions_loaded=head.transactions_loaded + tail.transactions_loaded,
+        transactions_rejected=0,
+        segment_count=count,
+        arrow={name: pa.concat_tables([head.arrow[name], tail.arrow[name]]) for name in X12_TABLES},
+    )
+
+
+def _halves(section: Section) -> tuple[Section, Section, int, int] | None:
+    """The two interchanges ``read_835_columnar_split`` reads, the index of the cut, and the count
+    of the file's segments; None when the file does not have the shape it needs."""
+    segments = section.segments.segments
+    element = section.element
+    count = len(segments)
+    if count < 10:
+        return None
+    _isa, gs = segments.slice(0, 2).to_pylist()
+    ge, iea = segments.slice(count - 2, 2).to_pylist()
+    if not (
+        gs.startswith("GS" + element) and ge.startswith("GE" + element) and iea.startswith("IEA" + element)
+    ):
+        return None
+    for tag in ("ISA", "GS", "GE", "IEA"):
+        if pc.sum(pc.starts_with(segments, tag + element)).as_py() != 1:
+            return None
+    sets = np.nonzero(np.asarray(pc.starts_with(segments, "ST" + element)))[0]
+    if len(sets) < 2:
+        return None
+    gs_values, ge_values, iea_values = (text.split(element) for text in (gs, ge, iea))
+    isa_values = section.isa or []
+    # the whole read's envelope checks of the trailers (``_Batch._envelope``); wrong counts are
+    # reported by the reference reader, so such a file is not cut
+    _check_trailer(ge_values, len(sets), (gs_values[6] if len(gs_values) > 6 else "") or None)
+    _check_trailer(iea_values, 1, (isa_values[13].strip() if len(isa_values) > 13 else "") or None)
+    cut = int(sets[len(sets) // 2])
+    head_sets = len(sets) // 2
+
+    def trailer(sets_in_half: int) -> pa.Array:
+        return pa.array([element.join(["GE", str(sets_in_half), *ge_values[2:]]), iea], pa.string())
+
+    first = pa.concat_arrays([segments.slice(0, cut), trailer(head_sets)])
+    second = pa.concat_arrays(
+        [segments.slice(0, 2), segments.slice(cut, count - 2 - cut), trailer(len(sets) - head_sets)]
+    )
+    return _section_of(section, first), _section_of(section, second), cut, count
+
+
+def _section_of(section: Section, segments: pa.Array) -> Section:
+    body = _Body.__new__(_Body)
+    body.text, body.terminator, body.segments = "", section.terminator, segments
+    return dataclasses.replace(section, segments=body)  # type: ignore[arg-type]
+
+
+def _read_half(section: Section, file_id: str, file_name: str, first_position: int) -> ParseResult | None:
+    try:
+        return _read_prepared([(0, FileState(file_id, file_name), [section])], first_position)[0]
+    except _DECLINE:
+        return None
+
+
 def _read_halving(prepared: list[tuple[int, FileState, list[Section]]]) -> dict[int, ParseResult]:
     if not prepared:
         return {}
@@ -138,12 +241,18 @@ def _read_halving(prepared: list[tuple[int, FileState, list[Section]]]) -> dict[
         return {**_read_halving(prepared[:middle]), **_read_halving(prepared[middle:])}
 
 
-def _read_prepared(prepared: list[tuple[int, FileState, list[Section]]]) -> dict[int, ParseResult]:
-    """The files' tokenized interchanges in one ``_Batch``; results by the caller's file index."""
+def _read_prepared(
+    prepared: list[tuple[int, FileState, list[Section]]], first_position: int = 1
+) -> dict[int, ParseResult]:
+    """The files' tokenized interchanges in one ``_Batch``; results by the caller's file index.
+
+    ``first_position``: the segment position of each file's first segment (1; a later half of a
+    file read in two, ``read_835_columnar_split``, starts further on).
+    """
     parts: list[tuple[Section, int, int]] = []
     segment_counts = []
     for number, (_index, _state, sections) in enumerate(prepared):
-        base = 1
+        base = first_position
         for section in sections:
             parts.append((section, base, number))
             base += len(section.segments)

@@ -30,19 +30,23 @@ def _assert_same(data: bytes, name: str = "columnar.835") -> ParseResult | None:
     fast = read_835_columnar(data, "0123456789abcdef", name)
     if fast is None:
         return None
-    expected = to_arrow(reference)
-    assert set(fast.arrow) == set(expected)
-    for table, rows in expected.items():
-        assert fast.arrow[table].schema == rows.schema, table
-        assert fast.arrow[table].equals(rows), (table, fast.arrow[table].num_rows, rows.num_rows)
-    assert [vars(issue) for issue in fast.issues] == [vars(issue) for issue in reference.issues]
-    assert (fast.kind, fast.transactions_loaded, fast.transactions_rejected, fast.segment_count) == (
-        reference.kind,
-        reference.transactions_loaded,
-        reference.transactions_rejected,
-        reference.segment_count,
-    )
+    _assert_equal(fast, to_arrow(reference), reference)
     return fast
+
+
+def _assert_equal(result: ParseResult, tables: dict, expected: ParseResult) -> None:
+    """``result``'s Arrow tables equal ``tables``; its issues and counts equal ``expected``'s."""
+    assert result.arrow is not None and set(result.arrow) == set(tables)
+    for table, rows in tables.items():
+        assert result.arrow[table].schema == rows.schema, table
+        assert result.arrow[table].equals(rows), (table, result.arrow[table].num_rows, rows.num_rows)
+    assert [vars(issue) for issue in result.issues] == [vars(issue) for issue in expected.issues]
+    assert (result.kind, result.transactions_loaded, result.transactions_rejected, result.segment_count) == (
+        expected.kind,
+        expected.transactions_loaded,
+        expected.transactions_rejected,
+        expected.segment_count,
+    )
 
 
 def test_large_synthetic_835_reads_the_same_rows() -> None:
@@ -89,15 +93,7 @@ def test_a_large_835_read_in_two_halves_equals_it_read_whole() -> None:
     whole = _assert_same(data)
     halves = read_835_columnar_split(data, "0123456789abcdef", "columnar.835")
     assert whole is not None and halves is not None
-    for table, rows in whole.arrow.items():
-        assert halves.arrow[table].equals(rows), table
-    assert [vars(issue) for issue in halves.issues] == [vars(issue) for issue in whole.issues]
-    assert (halves.kind, halves.transactions_loaded, halves.transactions_rejected, halves.segment_count) == (
-        whole.kind,
-        whole.transactions_loaded,
-        whole.transactions_rejected,
-        whole.segment_count,
-    )
+    _assert_equal(halves, whole.arrow, whole)
     # warnings in both halves, in file order, with the file's own segment positions
     warned = [issue.segment_position for issue in halves.issues if issue.issue_code == "UNBALANCED_LINE"]
     assert len(warned) == 4 and warned == sorted(warned)

@@ -350,6 +350,11 @@ def _reader_tables(
     return {name: table for name, table in tables.items() if table.num_rows}
 
 
+def _x12_kind(reader_kind: str) -> str:
+    """The ledger's file kind for what the X12 reader found."""
+    return reader_kind if reader_kind in ("835", "837P", "837I", "mixed") else "unknown"
+
+
 def parse_x12_file(
     data: bytes,
     file_id: str,
@@ -360,7 +365,7 @@ def parse_x12_file(
     """Run the X12 reader and turn its result into the loader's form."""
     result = parser(data, file_id, file_name)
     tables = _reader_tables(result, to_arrow)
-    kind = result.kind if result.kind in ("835", "837P", "837I", "mixed") else "unknown"
+    kind = _x12_kind(result.kind)
     return _Parsed(
         kind=kind,
         tables=tables,
@@ -442,7 +447,7 @@ def _chunk_money_totals(
         for index, item in enumerate(files):
             if item is None or not item[0]:
                 continue  # no rows at all: no totals (as ``_money_totals`` of no tables)
-            if (item[3] if item[3] in ("835", "837P", "837I", "mixed") else "unknown") not in kinds:
+            if _x12_kind(item[3]) not in kinds:
                 continue
             if not counts[index]:
                 total = Decimal("0.00")
@@ -802,7 +807,7 @@ class _Pending:
 def _read_file(path: Path, folders: dict[Path, Path] | None = None) -> _Pending | FileResult:
     """Read and hash one file; an unreadable file comes back as a final ``FileResult``."""
     file_name = path.name
-    source = str(_resolved(path, {} if folders is None else folders)) if path.exists() else str(path)
+    source = _source_path(path, {} if folders is None else folders)
     try:
         with path.open("rb") as handle:
             data = handle.read()
@@ -810,6 +815,11 @@ def _read_file(path: Path, folders: dict[Path, Path] | None = None) -> _Pending 
     except OSError as exc:
         return FileResult(source, file_name, UNREADABLE, reasons=[f"cannot read the file: {exc}"])
     return _pending(path, source, data, hashlib.sha256(data).hexdigest(), stat.st_mtime)
+
+
+def _source_path(path: Path, folders: dict[Path, Path]) -> str:
+    """The ledger's source path: resolved where the file still exists."""
+    return str(_resolved(path, folders)) if path.exists() else str(path)
 
 
 def _pending(path: Path, source: str, data: bytes, sha: str, mtime: float) -> _Pending:
@@ -827,7 +837,7 @@ def _read_by_chunk(path: Path, slot: _ChunkSlot | None, folders: dict[Path, Path
     if read is None:
         return None
     data, sha, mtime = read
-    source = str(_resolved(path, folders)) if path.exists() else str(path)
+    source = _source_path(path, folders)
     return _pending(path, source, data, sha, mtime)
 
 
@@ -1461,7 +1471,7 @@ def _parsed_from_chunk(
         file_tables[name] = tables[name].slice(start, rows)
         origins[name] = (tables[name], start, file_tables[name])
         offsets[name] = start + rows
-    kind = reader_kind if reader_kind in ("835", "837P", "837I", "mixed") else "unknown"
+    kind = _x12_kind(reader_kind)
     return _Parsed(
         kind=kind,
         tables=file_tables,

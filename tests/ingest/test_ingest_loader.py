@@ -10,8 +10,10 @@ from datetime import UTC, datetime
 from decimal import Decimal
 from pathlib import Path
 
+import hypothesis
 import pytest
 from conftest import dump_raw, query
+from hypothesis import strategies as st
 
 from orchestration.lib.loader import collect_files, load_files
 from orchestration.lib.raw_checks import CURRENT_FILES_SQL
@@ -346,6 +348,64 @@ def test_a_chunks_money_totals_equal_each_files_own_sums() -> None:
     assert loader._chunk_money_totals(huge, huge_files) == [
         {"bpr02": "0.00", "clp04": "49999999999999999.95", "plb": "0.00"}
     ]
+
+
+@hypothesis.settings(max_examples=200, deadline=None)
+@hypothesis.given(
+    st.lists(
+        st.tuples(
+            st.sampled_from(["835", "837P", "mixed", "unknown"]),
+            st.lists(st.one_of(st.none(), st.integers(-(10**12), 10**12)), max_size=6),
+            st.lists(st.one_of(st.none(), st.integers(-(10**12), 10**12)), max_size=6),
+        ),
+        max_size=8,
+    ),
+    st.sets(st.integers(0, 7)),
+)
+def test_a_chunks_money_totals_equal_each_files_own_sums_for_any_rows(files_rows, unread) -> None:
+    """Any files (some left to the loader: None), any amounts in cents (nulls too), any kinds."""
+    import pyarrow as pa
+
+    from orchestration.lib import loader
+
+    def table(name: str, column: str, cents: list[int | None]) -> pa.Table:
+        schema = loader.arrow_schema(name)
+        values = [None if c is None else Decimal(c).scaleb(-2) for c in cents]
+        return pa.Table.from_arrays(
+            [
+                pa.array(values, field.type) if field.name == column else pa.nulls(len(values), field.type)
+                for field in schema
+            ],
+            schema=schema,
+        )
+
+    files: list = []
+    claims: list[int | None] = []
+    charges: list[int | None] = []
+    for index, (kind, paid, charged) in enumerate(files_rows):
+        if index in unread:
+            files.append(None)  # parsed alone by the loader: no rows in the chunk
+            continue
+        counts = {name: len(rows) for name, rows in (("era_claims", paid), ("x837_claims", charged)) if rows}
+        files.append((counts, [], {}, kind, 0.0))
+        claims += paid
+        charges += charged
+    tables = {
+        "era_claims": table("era_claims", "paid_amount", claims),
+        "x837_claims": table("x837_claims", "total_charge_amount", charges),
+    }
+    expected: list = []
+    offsets: dict[str, int] = {}
+    for item in files:
+        if item is None:
+            expected.append(None)
+            continue
+        own = {}
+        for name, rows in item[0].items():
+            own[name] = tables[name].slice(offsets.get(name, 0), rows)
+            offsets[name] = offsets.get(name, 0) + rows
+        expected.append(loader._money_totals(loader._x12_kind(item[3]), own))
+    assert loader._chunk_money_totals(tables, files) == expected
 
 
 def test_files_read_by_a_reader_thread_are_not_read_again(settings, files, monkeypatch) -> None:

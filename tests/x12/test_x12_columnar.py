@@ -233,6 +233,23 @@ def test_mutated_835s_read_the_same_or_are_declined(mutations: list[tuple[str, i
     _assert_same(render(mutate(interchange([SET_A, SET_A]), mutations)))
 
 
+@settings(max_examples=150, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(st.lists(MUTATION, min_size=0, max_size=4), st.sampled_from(["~", "~\n", " ~\t"]))
+def test_mutated_835s_read_in_halves_equal_the_whole_read(
+    mutations: list[tuple[str, int, int, str]], terminator: str
+) -> None:
+    from orchestration.lib.x12.columnar835 import read_835_columnar_split
+
+    data = render(mutate(interchange([SET_A, SET_A, SET_A]), mutations), terminator=terminator)
+    halves = read_835_columnar_split(data, "0123456789abcdef", "columnar.835")
+    whole = _assert_same(data)  # and the whole read equals the reference reader
+    if halves is not None:  # an answer only where the whole read answers, and the same one
+        assert whole is not None
+        _assert_equal(halves, whole.arrow, whole)
+    if not mutations:
+        assert halves is not None  # three good sets: cut after the first
+
+
 def test_demo_shaped_835s_of_many_seeds_read_the_same() -> None:
     rng = random.Random(3)
     for _ in range(4):

@@ -9,6 +9,7 @@ import threading
 from datetime import UTC, datetime
 from decimal import Decimal
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import hypothesis
 import pytest
@@ -17,6 +18,9 @@ from hypothesis import strategies as st
 
 from orchestration.lib.loader import collect_files, load_files
 from orchestration.lib.raw_checks import CURRENT_FILES_SQL
+
+if TYPE_CHECKING:
+    import pyarrow as pa
 
 
 def _write(folder: Path, name: str, text: str, mtime: int | None = None) -> Path:
@@ -290,22 +294,47 @@ def test_a_batch_inserts_adjacent_slices_of_one_chunk_table_as_one(tmp_path: Pat
     assert loader._batch_parts(items, "u")[0].num_rows == 1
 
 
+def _money_table(name: str, column: str, values: list) -> pa.Table:
+    """Raw table ``name`` with ``values`` (decimal text or Decimal, None for null) in ``column``."""
+    import pyarrow as pa
+
+    from orchestration.lib import loader
+
+    schema = loader.arrow_schema(name)
+    amounts = [None if value is None else Decimal(value) for value in values]
+    return pa.Table.from_arrays(
+        [
+            pa.array(amounts, field.type) if field.name == column else pa.nulls(len(amounts), field.type)
+            for field in schema
+        ],
+        schema=schema,
+    )
+
+
+def _each_files_own_totals(tables: dict, files: list) -> list:
+    """``_money_totals`` of each file of a chunk, as a file read alone gets them (None stays None)."""
+    from orchestration.lib import loader
+
+    expected: list = []
+    offsets: dict[str, int] = {}
+    for item in files:
+        if item is None:
+            expected.append(None)
+            continue
+        own = {}
+        for name, rows in item[0].items():
+            own[name] = tables[name].slice(offsets.get(name, 0), rows)
+            offsets[name] = offsets.get(name, 0) + rows
+        expected.append(loader._money_totals(loader._x12_kind(item[3]), own))
+    return expected
+
+
 def test_a_chunks_money_totals_equal_each_files_own_sums() -> None:
     import pyarrow as pa
 
     from orchestration.lib import loader
 
-    money = pa.decimal128(18, 2)
-
-    def table(name: str, column: str, values: list[str | None]) -> pa.Table:
-        schema = loader.arrow_schema(name)
-        arrays = [
-            pa.array([None if v is None else Decimal(v) for v in values], money)
-            if field.name == column
-            else pa.nulls(len(values), field.type)
-            for field in schema
-        ]
-        return pa.Table.from_arrays(arrays, schema=schema)
+    table = _money_table
 
     tables = {
         "era_transactions": table("era_transactions", "total_paid_amount", ["10.05", "-3.10", "7.00"]),
@@ -325,19 +354,8 @@ def test_a_chunks_money_totals_equal_each_files_own_sums() -> None:
         ({}, [], {}, "835", 0.0),  # no rows: no totals
         ({"x837_claims": 2}, [], {}, "837P", 0.0),
     ]
-    expected: list[dict[str, str] | None] = []
-    offsets: dict[str, int] = {}
-    for item in files:  # the per-file sums, as a file read alone gets them
-        if item is None:
-            expected.append(None)
-            continue
-        own = {}
-        for name, rows in item[0].items():
-            own[name] = tables[name].slice(offsets.get(name, 0), rows)
-            offsets[name] = offsets.get(name, 0) + rows
-        expected.append(loader._money_totals(item[3], own))
     totals = loader._chunk_money_totals(tables, files)
-    assert totals == expected
+    assert totals == _each_files_own_totals(tables, files)
     assert totals[0] == {"bpr02": "10.05", "clp04": "1.01", "plb": "0.00"}
     assert totals[2] == {"bpr02": "3.90", "clp04": "100000001.98", "plb": "0.00"}
     assert totals[3] == {} and totals[4] == {"clm02": "80.10"}
@@ -364,20 +382,10 @@ def test_a_chunks_money_totals_equal_each_files_own_sums() -> None:
 )
 def test_a_chunks_money_totals_equal_each_files_own_sums_for_any_rows(files_rows, unread) -> None:
     """Any files (some left to the loader: None), any amounts in cents (nulls too), any kinds."""
-    import pyarrow as pa
-
     from orchestration.lib import loader
 
     def table(name: str, column: str, cents: list[int | None]) -> pa.Table:
-        schema = loader.arrow_schema(name)
-        values = [None if c is None else Decimal(c).scaleb(-2) for c in cents]
-        return pa.Table.from_arrays(
-            [
-                pa.array(values, field.type) if field.name == column else pa.nulls(len(values), field.type)
-                for field in schema
-            ],
-            schema=schema,
-        )
+        return _money_table(name, column, [None if c is None else Decimal(c).scaleb(-2) for c in cents])
 
     files: list = []
     claims: list[int | None] = []
@@ -394,18 +402,7 @@ def test_a_chunks_money_totals_equal_each_files_own_sums_for_any_rows(files_rows
         "era_claims": table("era_claims", "paid_amount", claims),
         "x837_claims": table("x837_claims", "total_charge_amount", charges),
     }
-    expected: list = []
-    offsets: dict[str, int] = {}
-    for item in files:
-        if item is None:
-            expected.append(None)
-            continue
-        own = {}
-        for name, rows in item[0].items():
-            own[name] = tables[name].slice(offsets.get(name, 0), rows)
-            offsets[name] = offsets.get(name, 0) + rows
-        expected.append(loader._money_totals(loader._x12_kind(item[3]), own))
-    assert loader._chunk_money_totals(tables, files) == expected
+    assert loader._chunk_money_totals(tables, files) == _each_files_own_totals(tables, files)
 
 
 def test_files_read_by_a_reader_thread_are_not_read_again(settings, files, monkeypatch) -> None:

@@ -103,6 +103,45 @@ def test_a_large_835_read_in_two_halves_equals_it_read_whole() -> None:
     assert sets[0] <= whole.transactions_loaded // 2 < sets[-1]  # the cut is before the middle set
 
 
+def _spy_on_segment_cut(monkeypatch) -> list[bool]:
+    """Record whether ``read_835_columnar_split`` fell back from the text cut to ``_halves``."""
+    from orchestration.lib.x12 import columnar835
+
+    calls: list[bool] = []
+    real = columnar835._halves
+    monkeypatch.setattr(columnar835, "_halves", lambda section: calls.append(True) or real(section))
+    return calls
+
+
+@pytest.mark.parametrize("terminator", ["~\n", "~", "~\r\n"])
+def test_a_large_835_is_cut_in_its_text_before_its_segments_are_split(monkeypatch, terminator) -> None:
+    from orchestration.lib.x12.columnar835 import read_835_columnar_split
+
+    data = build_835(300_000, seed=33, claims_per_transaction=20).decode().replace("~\n", terminator).encode()
+    fell_back = _spy_on_segment_cut(monkeypatch)
+    whole = _assert_same(data)
+    halves = read_835_columnar_split(data, "0123456789abcdef", "columnar.835")
+    assert whole is not None and halves is not None
+    _assert_equal(halves, whole.arrow, whole)
+    assert not fell_back, "each half of the text split on its own thread"
+
+
+def test_padding_in_one_half_only_is_cut_where_the_segments_are_split(monkeypatch) -> None:
+    """The whole read strips every segment of a body or none (``needs_strip``): a tab in the first
+    half only would have the halves disagree, so the cut falls back to the split segments."""
+    from orchestration.lib.x12.columnar835 import read_835_columnar_split
+
+    text = build_835(300_000, seed=34, claims_per_transaction=20).decode()
+    first_clp = text.index("~\nCLP*") + 1
+    text = text[:first_clp] + "\t" + text[first_clp:]  # "~\n\tCLP*...": padded, before the middle
+    fell_back = _spy_on_segment_cut(monkeypatch)
+    whole = _assert_same(text.encode())
+    halves = read_835_columnar_split(text.encode(), "0123456789abcdef", "columnar.835")
+    assert whole is not None and halves is not None
+    _assert_equal(halves, whole.arrow, whole)
+    assert fell_back == [True]
+
+
 @pytest.mark.parametrize(
     ("change", "why"),
     [

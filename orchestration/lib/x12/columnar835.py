@@ -21,6 +21,7 @@ accepts (``tests/x12/test_x12_columnar.py``). ADR 0002 records why and what it m
 from __future__ import annotations
 
 import dataclasses
+import re
 import string
 from collections.abc import Sequence
 from concurrent.futures import ThreadPoolExecutor
@@ -151,8 +152,10 @@ def read_835_columnar_split(data: bytes, file_id: str, file_name: str) -> ParseR
         section = tokenized.sections[0]
         if section.isa is None:
             return None
-        _split_bodies([section.segments])
-        halves = _halves(section)
+        halves = _text_halves(section)
+        if halves is None:  # cut where the segments are split (a file _text_halves cannot cut)
+            _split_bodies([section.segments])
+            halves = _halves(section)
     except _DECLINE:
         return None
     if halves is None:
@@ -175,6 +178,79 @@ def read_835_columnar_split(data: bytes, file_id: str, file_name: str) -> ParseR
         segment_count=count,
         arrow={name: pa.concat_tables([head.arrow[name], tail.arrow[name]]) for name in X12_TABLES},
     )
+
+
+def _text_halves(section: Section) -> tuple[Section, Section, int, int] | None:
+    """``_halves`` with the interchange's text cut before its segments are split, and each half
+    split on its own thread (splitting 50 MB of text on one thread took 0.19-0.43 s before the two
+    halves could start). None when the text gives no cut that reads like the whole: no ``ST`` right
+    after a terminator (line breaks between them allowed) past the middle, padding in one half only
+    (the whole read strips every segment of a body or none), or an envelope ``_halves`` would not
+    cut either. Raises what ``_check_trailer`` raises where the whole read would report a trailer.
+    """
+    body = section.segments
+    assert isinstance(body, _Body)
+    text, terminator, element = body.text, body.terminator, section.element
+    # a segment starts after a terminator, line breaks dropped (``_split_bodies``): ``~\r\nST*`` starts
+    # a transaction set; spaces are left out so that no padding spans the cut
+    found = re.compile(re.escape(terminator) + r"[\r\n]*ST" + re.escape(element)).search(text, len(text) // 2)
+    if found is None:
+        return None
+    cut_at = found.start() + len(terminator)
+    head, tail = _Body(text[:cut_at], terminator), _Body(text[cut_at:], terminator)
+    with ThreadPoolExecutor(max_workers=1, thread_name_prefix="rcm-835-half") as pool:
+        later = pool.submit(_envelope_facts, tail, element)
+        head_facts = _envelope_facts(head, element)
+        tail_facts = later.result()
+    if head.padded != tail.padded:
+        return None
+    head_segments, tail_segments = head.segments, tail.segments
+    assert head_segments is not None and tail_segments is not None
+    head_sets, head_tags = head_facts
+    tail_sets, tail_tags = tail_facts
+    # the whole interchange: ISA and GS first, one of each; sets on both sides; GE and IEA last
+    if not (
+        len(head_sets) >= 1
+        and len(tail_sets) >= 1
+        and tail_sets[0] == 0
+        and head_tags == [(0, "ISA"), (1, "GS")]
+        and tail_tags == [(len(tail_segments) - 2, "GE"), (len(tail_segments) - 1, "IEA")]
+    ):
+        return None
+    gs = head_segments[1].as_py()
+    ge, iea = tail_segments.slice(len(tail_segments) - 2, 2).to_pylist()
+    gs_values, ge_values, iea_values = (text.split(element) for text in (gs, ge, iea))
+    isa_values = section.isa or []
+    _check_trailer(
+        ge_values, len(head_sets) + len(tail_sets), (gs_values[6] if len(gs_values) > 6 else "") or None
+    )
+    _check_trailer(iea_values, 1, (isa_values[13].strip() if len(isa_values) > 13 else "") or None)
+
+    def trailer(sets_in_half: int) -> pa.Array:
+        return pa.array([element.join(["GE", str(sets_in_half), *ge_values[2:]]), iea], pa.string())
+
+    cut = len(head_segments)
+    first = pa.concat_arrays([head_segments, trailer(len(head_sets))])
+    second = pa.concat_arrays(
+        [head_segments.slice(0, 2), tail_segments.slice(0, len(tail_segments) - 2), trailer(len(tail_sets))]
+    )
+    return _section_of(section, first), _section_of(section, second), cut, cut + len(tail_segments)
+
+
+def _envelope_facts(body: _Body, element: str) -> tuple[np.ndarray, list[tuple[int, str]]]:
+    """Split ``body`` (``_split_bodies``); the indices of its ``ST`` segments and (index, tag) of its
+    ISA, GS, GE and IEA segments."""
+    _split_bodies([body])
+    segments = body.segments
+    assert segments is not None
+    sets = np.nonzero(np.asarray(pc.starts_with(segments, "ST" + element)))[0]
+    envelope = np.nonzero(
+        np.asarray(pc.match_substring_regex(segments, "^(?:ISA|GS|GE|IEA)" + re.escape(element)))
+    )[0]
+    if len(envelope) > 8:
+        return sets, [(-1, "")]  # not the shape of one interchange with one group
+    tags = [(int(index), segments[int(index)].as_py().split(element, 1)[0]) for index in envelope]
+    return sets, tags
 
 
 def _halves(section: Section) -> tuple[Section, Section, int, int] | None:
@@ -218,7 +294,7 @@ def _halves(section: Section) -> tuple[Section, Section, int, int] | None:
 
 def _section_of(section: Section, segments: pa.Array) -> Section:
     body = _Body.__new__(_Body)
-    body.text, body.terminator, body.segments = "", section.terminator, segments
+    body.text, body.terminator, body.segments, body.padded = "", section.terminator, segments, False
     return dataclasses.replace(section, segments=body)  # type: ignore[arg-type]
 
 
@@ -297,6 +373,7 @@ class _Body:
         self.text = text
         self.terminator = terminator
         self.segments: pa.Array | None = None
+        self.padded = False  # its segments were stripped of whitespace (``_split_bodies``)
 
     def __len__(self) -> int:
         assert self.segments is not None
@@ -341,8 +418,9 @@ def _split_bodies(bodies: list[_Body]) -> None:
         segments = segments.cast(pa.string())
         counts = np.bincount(body_of[keep], minlength=len(group))
         start = 0
-        for body, count in zip(group, counts.tolist(), strict=True):
+        for body, count, stripped in zip(group, counts.tolist(), padded.tolist(), strict=True):
             body.segments = segments.slice(start, count)
+            body.padded = stripped
             start += count
 
 

@@ -535,7 +535,9 @@ def _now_utc_naive() -> datetime:
 
 
 def _is_blank(data: bytes) -> bool:
-    return not data.strip(b" \t\r\n\x00\xef\xbb\xbf")
+    # the head first: stripping a whole large file copied it (a 50 MB 835: ~10 ms)
+    blank = b" \t\r\n\x00\xef\xbb\xbf"
+    return not data[:4096].strip(blank) and not data.strip(blank)
 
 
 _X12_START = re.compile(rb"^(ISA|ST)[^A-Za-z0-9_\s]")
@@ -1230,11 +1232,25 @@ _ChunkFile = tuple[dict[str, int], list[LoadIssue], dict[str, int], str, float] 
 _Kept = tuple[bytes, str, float] | None
 
 
+@dataclass
+class _Known:
+    """What ``_files_ahead`` found out, handed to the reader threads (never to worker processes).
+
+    ``columnar``: the file ids the columnar 835 reader will try. ``kept``: (bytes, sha256, mtime) by
+    file id of a file read ahead whose bytes are kept for its chunk (a lone file: reading and hashing
+    a 50 MB 835 again cost 0.05 s); each is taken out once used.
+    """
+
+    columnar: set[str] = field(default_factory=set)
+    kept: dict[str, tuple[bytes, str, float]] = field(default_factory=dict)
+
+
 def _parse_x12_chunk(
     entries: Sequence[tuple[str, str]],
     compact: bool = True,
     kept: list[_Kept] | None = None,
     alone: bool = False,
+    known: _Known | None = None,
 ) -> tuple[dict[str, pa.Table], list[_ChunkFile]]:
     """Parse several X12 files (``(path, file_id)``) with the real reader; convert their rows at once.
 
@@ -1247,12 +1263,12 @@ def _parse_x12_chunk(
     ``kept`` (in the loading process only: never shipped back from a worker) receives, per file, the
     bytes read, their sha256 and the file's mtime, or None where the file was unreadable or changed.
     ``alone``: this chunk is the load's only one, so a large 835 in it may be read on two threads
-    (``read_835_columnar_split``).
+    (``read_835_columnar_split``). ``known``: what ``_files_ahead`` found (in the loading process only).
     """
     collecting = gc.isenabled()
     gc.disable()  # the chunk's rows are hundreds of thousands of tuples and no cycles: see parse_x12
     try:
-        return _parse_x12_chunk_rows(entries, compact, kept, alone)
+        return _parse_x12_chunk_rows(entries, compact, kept, alone, known)
     finally:
         if collecting:
             gc.enable()
@@ -1263,6 +1279,7 @@ def _parse_x12_chunk_rows(
     compact: bool = True,
     kept: list[_Kept] | None = None,
     alone: bool = False,
+    known: _Known | None = None,
 ) -> tuple[dict[str, pa.Table], list[_ChunkFile]]:
     """``_parse_x12_chunk`` with the cyclic garbage collector paused.
 
@@ -1305,14 +1322,18 @@ def _parse_x12_chunk_rows(
 
     blobs: list[bytes | None] = []
     for path_text, file_id in entries:
-        mtime = 0.0
-        try:
-            with open(path_text, "rb") as handle:
-                data: bytes | None = handle.read()
-                mtime = os.fstat(handle.fileno()).st_mtime
-        except OSError:
-            data = None
-        sha = hashlib.sha256(data).hexdigest() if data is not None else ""
+        given = known.kept.pop(file_id, None) if known is not None else None
+        if given is not None:  # read and hashed by ``_files_ahead`` already (a lone file)
+            data, sha, mtime = given
+        else:
+            mtime = 0.0
+            try:
+                with open(path_text, "rb") as handle:
+                    data = handle.read()
+                    mtime = os.fstat(handle.fileno()).st_mtime
+            except OSError:
+                data = None
+            sha = hashlib.sha256(data).hexdigest() if data is not None else ""
         same = data is not None and sha[:16] == file_id
         blobs.append(data if same else None)
         if kept is not None:
@@ -1320,7 +1341,14 @@ def _parse_x12_chunk_rows(
     candidates = [
         index
         for index, data in enumerate(blobs)
-        if data is not None and columnar_candidate(data, min_bytes=0)
+        if data is not None
+        # the same bytes as ``_files_ahead`` looked at (same sha256): its answer holds (a scan of
+        # the bytes for an 837, 26 ms for 50 MB)
+        and (
+            entries[index][1] in known.columnar
+            if known is not None
+            else columnar_candidate(data, min_bytes=0)
+        )
     ]
     columnar_started = time.perf_counter()
     try:
@@ -1754,34 +1782,72 @@ def _files_ahead(
     known_ids: set[str],
     with_csv: bool,
     columnar: set[str] | None = None,
+    kept: dict[str, tuple[bytes, str, float]] | None = None,
 ) -> list[tuple[Path, str, int, str | None]]:
     """(path, file_id, size, CSV kind or None for X12) of new files that can be parsed ahead.
 
     X12 files always qualify; CSV extracts only ``with_csv`` (their suite then runs in a worker).
-    The ids of the files the columnar 835 reader will try are added to ``columnar``.
+    The ids of the files the columnar 835 reader will try are added to ``columnar``; when there is
+    one file only, its (bytes, sha256, mtime) go to ``kept``, by file id. The files are
+    read and hashed on two threads (reads and sha256 release the interpreter lock): one thread took
+    5.5-6.3 s over the 10M demo's 4.3 GB of 835s before the first chunk could start.
     """
-    from orchestration.lib.x12.columnar835 import columnar_candidate
-
     out: list[tuple[Path, str, int, str | None]] = []
     seen: set[str] = set()
-    for path in files:
-        try:
-            data = path.read_bytes()
-        except OSError:
+
+    def identified(group: Sequence[Path]) -> list[_Identified | None]:
+        return [_identified(path, csv_kind, with_csv, kept if len(files) == 1 else None) for path in group]
+
+    groups = [files[start : start + 16] for start in range(0, len(files), 16)]  # fewer, larger tasks
+    if len(files) > 1:
+        with ThreadPoolExecutor(max_workers=2, thread_name_prefix="rcm-ahead") as identifying:
+            found = [entry for group in identifying.map(identified, groups) for entry in group]
+    else:
+        found = identified(files)
+    for entry in found:
+        if entry is None:
             continue
-        if _is_blank(data):
-            continue
-        kind = classify(path.name, data, csv_kind)[0]
-        if kind is not None and not with_csv:
-            continue
-        file_id = hashlib.sha256(data).hexdigest()[:16]
+        path, file_id, size, kind, is_columnar = entry
         if file_id in seen or file_id in known_ids:
+            if kept is not None:
+                kept.pop(file_id, None)  # not parsed ahead: nothing to keep its bytes for
             continue
         seen.add(file_id)
-        if columnar is not None and kind is None and columnar_candidate(data, min_bytes=0):
+        if columnar is not None and is_columnar:
             columnar.add(file_id)
-        out.append((path, file_id, len(data), kind))
+        out.append((path, file_id, size, kind))
     return out
+
+
+# (path, file_id, size, CSV kind or None, a columnar 835 candidate)
+_Identified = tuple[Path, str, int, str | None, bool]
+
+
+def _identified(
+    path: Path,
+    csv_kind: str | None,
+    with_csv: bool,
+    kept: dict[str, tuple[bytes, str, float]] | None = None,
+) -> _Identified | None:
+    """``_files_ahead`` for one file, or None when it cannot be read, is blank, or is a CSV extract
+    and ``with_csv`` is False. Its X12 bytes, sha256 and mtime go to ``kept`` when given."""
+    from orchestration.lib.x12.columnar835 import columnar_candidate
+
+    try:
+        with open(path, "rb") as handle:
+            data = handle.read()
+            mtime = os.fstat(handle.fileno()).st_mtime
+    except OSError:
+        return None
+    if _is_blank(data):
+        return None
+    kind = classify(path.name, data, csv_kind)[0]
+    if kind is not None and not with_csv:
+        return None
+    sha = hashlib.sha256(data).hexdigest()
+    if kept is not None and kind is None:
+        kept[sha[:16]] = (data, sha, mtime)
+    return path, sha[:16], len(data), kind, kind is None and columnar_candidate(data, min_bytes=0)
 
 
 def _ledger_ids(con: duckdb.DuckDBPyConnection) -> set[str]:
@@ -1843,7 +1909,8 @@ def load_files(
         # workers and the real GX suites, new CSV extracts are also read and validated in them, one
         # file per task (the suites are most of a CSV load's CPU).
         csv_ahead = workers > 1 and csv_validator is None
-        columnar: set[str] = set()
+        known = _Known()
+        columnar = known.columnar
         ahead = (
             _files_ahead(
                 to_read,
@@ -1852,6 +1919,7 @@ def load_files(
                 known_ids - {file_id for file_id, codes in retry.items() if "WORKER_DIED" not in codes},
                 with_csv=csv_ahead,
                 columnar=columnar,
+                kept=known.kept,
             )
             if parser is None and to_read
             else []
@@ -1861,6 +1929,7 @@ def load_files(
         # lone file is read and parsed here as it comes, with no chunk to share anything with.
         if len(ahead) == 1 and ahead[0][1] not in columnar:
             ahead = []
+            known.kept.clear()
         # 835s only: the columnar reader spends most of its time in Arrow kernels, which release the
         # interpreter lock, so threads of this process parse them on every core without the workers'
         # start-up (~1 s each, most of it imports) and without shipping their tables back. Small
@@ -1910,7 +1979,7 @@ def load_files(
                 future = pool.submit(_parse_x12_chunk, entries)
             kept: list[_Kept] | None = [] if pool is None and chunk_csv_kind is None else None
             if pool is None and reader_thread is not None:
-                future = reader_thread.submit(_parse_x12_chunk, entries, False, kept, alone)
+                future = reader_thread.submit(_parse_x12_chunk, entries, False, kept, alone, known)
             chunk = _Chunk(entries, future, chunk_csv_kind, in_worker=pool is not None, pool=pool, kept=kept)
             open_chunks[id(chunk)] = (len(entries), chunk_bytes)
             for index, (path_text, _file_id) in enumerate(entries):

@@ -18,6 +18,7 @@ from hypothesis import strategies as st
 
 from orchestration.lib.loader import collect_files, load_files
 from orchestration.lib.raw_checks import CURRENT_FILES_SQL
+from orchestration.lib.x12 import columnar835
 
 if TYPE_CHECKING:
     import pyarrow as pa
@@ -405,6 +406,52 @@ def test_a_chunks_money_totals_equal_each_files_own_sums_for_any_rows(files_rows
     assert loader._chunk_money_totals(tables, files) == _each_files_own_totals(tables, files)
 
 
+def _count_calls(monkeypatch, module, name: str) -> list[tuple]:
+    calls: list[tuple] = []
+    real = getattr(module, name)
+    monkeypatch.setattr(module, name, lambda *a, **k: calls.append(a) or real(*a, **k))
+    return calls
+
+
+def _count_opens(monkeypatch, loader, path: Path) -> list[str]:
+    """The modes ``loader`` opens ``path`` with (it calls the builtin ``open``)."""
+    modes: list[str] = []
+
+    def counted(file, mode="r", *args, **kwargs):
+        if Path(file) == path:
+            modes.append(mode)
+        return open(file, mode, *args, **kwargs)
+
+    monkeypatch.setattr(loader, "open", counted, raising=False)
+    return modes
+
+
+def test_a_lone_835_is_read_and_hashed_once(settings, files, monkeypatch) -> None:
+    from orchestration.bench.x12 import build_835
+    from orchestration.lib import loader
+
+    path = files / "remit_alone.835"
+    path.write_bytes(build_835(60_000, seed=7, claims_per_transaction=10))
+    os.utime(path, (1_700_000_000, 1_700_000_000))
+    opened = _count_opens(monkeypatch, loader, path)
+    hashed = _count_calls(monkeypatch, loader.hashlib, "sha256")
+    scanned = _count_calls(monkeypatch, columnar835, "columnar_candidate")
+
+    [result] = load_files([path], settings, processes=2)
+
+    assert (result.status, result.parsed_in_worker) == ("loaded", False)
+    assert (opened, len(hashed), len(scanned)) == (["rb"], 1, 1)  # by _files_ahead; its chunk reuses them
+    ledger = query(settings, "select file_sha256, size_bytes, received_at from raw.load_ledger")
+    assert ledger == [
+        (
+            hashlib.sha256(path.read_bytes()).hexdigest(),
+            path.stat().st_size,
+            datetime.fromtimestamp(1_700_000_000, UTC).replace(tzinfo=None),
+        )
+    ]
+    assert Path(result.stored_path).read_bytes() == path.read_bytes()
+
+
 def test_files_read_by_a_reader_thread_are_not_read_again(settings, files, monkeypatch) -> None:
     from orchestration.bench.x12 import build_835
     from orchestration.lib import loader
@@ -419,11 +466,13 @@ def test_files_read_by_a_reader_thread_are_not_read_again(settings, files, monke
     real_read = loader._read_file
     monkeypatch.setattr(loader, "_read_file", lambda path, *a: read_again.append(path) or real_read(path, *a))
     monkeypatch.setattr(loader, "CHUNK_MAX_FILES", 2)
+    scanned = _count_calls(monkeypatch, columnar835, "columnar_candidate")
 
     results = load_files(paths, settings, processes=2)  # only 835s: two reader threads
 
     assert [r.status for r in results] == ["loaded"] * 4
     assert read_again == []  # the bytes, hash and mtime come from the chunk that read them
+    assert len(scanned) == 4  # each file's bytes scanned for an 837 once, by _files_ahead
     ledger = query(
         settings, "select file_name, file_sha256, size_bytes, received_at from raw.load_ledger order by 1"
     )

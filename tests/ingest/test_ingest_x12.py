@@ -285,9 +285,9 @@ def test_835s_alone_are_parsed_in_threads_and_load_the_same_rows(
     real_chunk = loader._parse_x12_chunk
     chunk_threads = []
 
-    def watched(entries, compact=True, kept=None, alone=False):
+    def watched(entries, compact=True, kept=None, alone=False, known=None):
         chunk_threads.append(threading.current_thread() is not threading.main_thread())
-        return real_chunk(entries, compact, kept, alone)
+        return real_chunk(entries, compact, kept, alone, known)
 
     monkeypatch.setattr(loader, "_parse_x12_chunk", watched)
     threads = load_files([files], settings, processes=2)  # only 835s: reader threads, no workers

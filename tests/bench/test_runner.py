@@ -146,3 +146,15 @@ def test_a_failed_stage_keeps_the_stages_before_it_in_the_report(tmp_path, monke
     markdown = (tmp_path / "bench.md").read_text()
     assert "dbt build + publish **FAILED**" in markdown
     assert "did not complete" in markdown
+
+
+def test_callback_percentiles_are_nearest_rank() -> None:
+    # rank ceil(share × n): of 20 calls, p95 is the 19th fastest (one slow call may stand out), p99
+    # the slowest; the old rank, round(share × n + 0.5), made p95 the slowest as well
+    from orchestration.bench.dashboards import _percentile
+
+    twenty = [float(value) for value in range(20, 0, -1)]
+    assert [_percentile(twenty, share) for share in (0.50, 0.95, 0.99)] == [10.0, 19.0, 20.0]
+    hundred = [float(value) for value in range(1, 101)]
+    assert [_percentile(hundred, share) for share in (0.50, 0.95, 0.99)] == [50.0, 95.0, 99.0]
+    assert _percentile([7.0], 0.95) == 7.0

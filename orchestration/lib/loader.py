@@ -1783,14 +1783,15 @@ def _files_ahead(
     with_csv: bool,
     columnar: set[str] | None = None,
     kept: dict[str, tuple[bytes, str, float]] | None = None,
+    threads: int = 2,
 ) -> list[tuple[Path, str, int, str | None]]:
     """(path, file_id, size, CSV kind or None for X12) of new files that can be parsed ahead.
 
     X12 files always qualify; CSV extracts only ``with_csv`` (their suite then runs in a worker).
     The ids of the files the columnar 835 reader will try are added to ``columnar``; when there is
-    one file only, its (bytes, sha256, mtime) go to ``kept``, by file id. The files are
-    read and hashed on two threads (reads and sha256 release the interpreter lock): one thread took
-    5.5-6.3 s over the 10M demo's 4.3 GB of 835s before the first chunk could start.
+    one file only, its (bytes, sha256, mtime) go to ``kept``, by file id. The files are read and
+    hashed on ``threads`` threads (at most 2; reads and sha256 release the interpreter lock): one
+    thread took 5.5-6.3 s over the 10M demo's 4.3 GB of 835s before the first chunk could start.
     """
     out: list[tuple[Path, str, int, str | None]] = []
     seen: set[str] = set()
@@ -1799,8 +1800,8 @@ def _files_ahead(
         return [_identified(path, csv_kind, with_csv, kept if len(files) == 1 else None) for path in group]
 
     groups = [files[start : start + 16] for start in range(0, len(files), 16)]  # fewer, larger tasks
-    if len(files) > 1:
-        with ThreadPoolExecutor(max_workers=2, thread_name_prefix="rcm-ahead") as identifying:
+    if len(files) > 1 and threads > 1:
+        with ThreadPoolExecutor(max_workers=min(threads, 2), thread_name_prefix="rcm-ahead") as identifying:
             found = [entry for group in identifying.map(identified, groups) for entry in group]
     else:
         found = identified(files)
@@ -1920,6 +1921,7 @@ def load_files(
                 with_csv=csv_ahead,
                 columnar=columnar,
                 kept=known.kept,
+                threads=workers,  # RCM_INGEST_PROCESSES=1: one thread here too
             )
             if parser is None and to_read
             else []

@@ -452,6 +452,65 @@ def test_a_lone_835_is_read_and_hashed_once(settings, files, monkeypatch) -> Non
     assert Path(result.stored_path).read_bytes() == path.read_bytes()
 
 
+def test_a_lone_835_changed_after_it_was_identified_loads_the_bytes_identified(
+    settings, files, monkeypatch
+) -> None:
+    """Its chunk parses the bytes ``_files_ahead`` read and hashed: the ledger, the archive copy and
+    the rows all describe that one snapshot of the file, never a mix of two."""
+    from orchestration.bench.x12 import build_835
+    from orchestration.lib import loader
+
+    path = files / "remit_changing.835"
+    first, second = (build_835(60_000, seed=seed, claims_per_transaction=10) for seed in (8, 9))
+    path.write_bytes(first)
+    real_identified = loader._identified
+
+    def identified_then_changed(*args, **kwargs):
+        entry = real_identified(*args, **kwargs)
+        path.write_bytes(second)  # rewritten right after it was read and hashed
+        return entry
+
+    monkeypatch.setattr(loader, "_identified", identified_then_changed)
+    [result] = load_files([path], settings, processes=2)
+
+    assert result.status == "loaded"
+    assert result.file_id == hashlib.sha256(first).hexdigest()[:16]
+    assert Path(result.stored_path).read_bytes() == first
+    [(sha,)] = query(settings, "select file_sha256 from raw.load_ledger")
+    assert sha == hashlib.sha256(first).hexdigest()
+    [(claims,)] = query(settings, "select count(*) from raw.era_claims")
+    assert claims == first.count(b"~\nCLP*") == result.claims
+
+
+def test_one_ingest_process_identifies_the_files_on_one_thread(settings, files, monkeypatch) -> None:
+    from orchestration.bench.x12 import build_835
+    from orchestration.lib import loader
+
+    paths = []
+    for index in range(3):
+        paths.append(files / f"remit_{index}.835")
+        paths[-1].write_bytes(build_835(20_000, seed=index, claims_per_transaction=5))
+    threads = []
+    real_identified = loader._identified
+    monkeypatch.setattr(
+        loader,
+        "_identified",
+        lambda *a, **k: threads.append(threading.current_thread().name) or real_identified(*a, **k),
+    )
+    load_files(paths, settings, processes=1)
+    assert threads == ["MainThread"] * 3
+    load_files(paths, settings.__class__(**{**vars(settings), "home": files / "two"}), processes=2)
+    assert len(threads) == 6 and all(name.startswith("rcm-ahead") for name in threads[3:])
+
+
+def test_a_file_blank_for_more_than_its_first_4_kib_is_not_blank() -> None:
+    from orchestration.lib.loader import _is_blank
+
+    assert _is_blank(b" \r\n\t" * 2_000)
+    assert not _is_blank(b"\n" * 5_000 + b"ISA*00*")
+    assert not _is_blank(b"ISA*00*" + b" " * 5_000)
+
+
 def test_files_read_by_a_reader_thread_are_not_read_again(settings, files, monkeypatch) -> None:
     from orchestration.bench.x12 import build_835
     from orchestration.lib import loader

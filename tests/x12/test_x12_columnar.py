@@ -126,20 +126,74 @@ def test_a_large_835_is_cut_in_its_text_before_its_segments_are_split(monkeypatc
     assert not fell_back, "each half of the text split on its own thread"
 
 
-def test_padding_in_one_half_only_is_cut_where_the_segments_are_split(monkeypatch) -> None:
-    """The whole read strips every segment of a body or none (``needs_strip``): a tab in the first
-    half only would have the halves disagree, so the cut falls back to the split segments."""
+def _pad_first_clp(text: str) -> str:
+    first_clp = text.index("~\nCLP*") + 1
+    return text[:first_clp] + "\t" + text[first_clp:]  # "~\n\tCLP*...": padded, before the middle
+
+
+def _pad_last_clp(text: str) -> str:
+    last_clp = text.rindex("~\nCLP*") + 1
+    return text[:last_clp] + "\t" + text[last_clp:]  # after the middle
+
+
+@pytest.mark.parametrize(
+    ("pad", "falls_back"),
+    [
+        (_pad_first_clp, True),  # padded before the cut only
+        (_pad_last_clp, True),  # after it only
+        (lambda text: text + "  \n", True),  # blanks after the final terminator: the tail only
+        (lambda text: text.replace("~\n", " ~\n"), False),  # padded everywhere: both halves strip
+    ],
+)
+def test_padding_in_one_half_only_is_cut_where_the_segments_are_split(monkeypatch, pad, falls_back) -> None:
+    """The whole read strips every segment of a body or none (``needs_strip``): padding in one half
+    only would have the halves disagree, so the cut falls back to the split segments."""
     from orchestration.lib.x12.columnar835 import read_835_columnar_split
 
-    text = build_835(300_000, seed=34, claims_per_transaction=20).decode()
-    first_clp = text.index("~\nCLP*") + 1
-    text = text[:first_clp] + "\t" + text[first_clp:]  # "~\n\tCLP*...": padded, before the middle
+    text = pad(build_835(300_000, seed=34, claims_per_transaction=20).decode())
     fell_back = _spy_on_segment_cut(monkeypatch)
     whole = _assert_same(text.encode())
     halves = read_835_columnar_split(text.encode(), "0123456789abcdef", "columnar.835")
     assert whole is not None and halves is not None
     _assert_equal(halves, whole.arrow, whole)
-    assert fell_back == [True]
+    assert fell_back == ([True] if falls_back else [])
+
+
+def test_other_separators_are_cut_in_the_text_too(monkeypatch) -> None:
+    from orchestration.lib.x12.columnar835 import read_835_columnar_split
+
+    text = build_835(300_000, seed=35, claims_per_transaction=20).decode()
+    assert "|" not in text and "'" not in text
+    data = text.replace("*", "|").replace("~", "'").encode()  # element | and terminator '
+    fell_back = _spy_on_segment_cut(monkeypatch)
+    whole = _assert_same(data)
+    halves = read_835_columnar_split(data, "0123456789abcdef", "columnar.835")
+    assert whole is not None and halves is not None
+    _assert_equal(halves, whole.arrow, whole)
+    assert not fell_back
+
+
+def test_issues_on_both_sides_of_the_text_cut_keep_their_positions() -> None:
+    from orchestration.lib.x12.columnar835 import read_835_columnar_split
+
+    data = build_835(300_000, seed=36, claims_per_transaction=20)
+    text = data.decode()
+    middle = text.index("~\nST*", len(text) // 2)  # the cut's set starts after this
+    svcs = [index for index in range(len(text)) if text.startswith("~\nSVC*", index)]
+    before = max(index for index in svcs if index < middle)
+    after = min(index for index in svcs if index > middle)
+    data = _unbalanced(data, [svcs.index(before), svcs.index(after)])
+    changed = data.decode()
+    cut = changed.index("~\nST*", len(changed) // 2)  # where _text_halves cuts the changed file
+    lines = [index + 2 for index in range(len(changed)) if changed.startswith("~\nSVC*", index)]
+    unbalanced = [i for i in lines if changed[i : changed.index("~", i)].split("*")[3] == "0.01"]
+    assert len(unbalanced) == 2 and unbalanced[0] < cut < unbalanced[1]
+    whole = _assert_same(data)
+    halves = read_835_columnar_split(data, "0123456789abcdef", "columnar.835")
+    assert whole is not None and halves is not None
+    _assert_equal(halves, whole.arrow, whole)
+    warned = [issue.segment_position for issue in halves.issues if issue.issue_code == "UNBALANCED_LINE"]
+    assert len(warned) == 2  # the last line before the cut and the first after it
 
 
 @pytest.mark.parametrize(

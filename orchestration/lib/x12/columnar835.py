@@ -217,24 +217,7 @@ def _text_halves(section: Section) -> tuple[Section, Section, int, int] | None:
         and tail_tags == [(len(tail_segments) - 2, "GE"), (len(tail_segments) - 1, "IEA")]
     ):
         return None
-    gs = head_segments[1].as_py()
-    ge, iea = tail_segments.slice(len(tail_segments) - 2, 2).to_pylist()
-    gs_values, ge_values, iea_values = (text.split(element) for text in (gs, ge, iea))
-    isa_values = section.isa or []
-    _check_trailer(
-        ge_values, len(head_sets) + len(tail_sets), (gs_values[6] if len(gs_values) > 6 else "") or None
-    )
-    _check_trailer(iea_values, 1, (isa_values[13].strip() if len(isa_values) > 13 else "") or None)
-
-    def trailer(sets_in_half: int) -> pa.Array:
-        return pa.array([element.join(["GE", str(sets_in_half), *ge_values[2:]]), iea], pa.string())
-
-    cut = len(head_segments)
-    first = pa.concat_arrays([head_segments, trailer(len(head_sets))])
-    second = pa.concat_arrays(
-        [head_segments.slice(0, 2), tail_segments.slice(0, len(tail_segments) - 2), trailer(len(tail_sets))]
-    )
-    return _section_of(section, first), _section_of(section, second), cut, cut + len(tail_segments)
+    return _two_interchanges(section, head_segments, tail_segments, len(head_sets), len(tail_sets))
 
 
 def _envelope_facts(body: _Body, element: str) -> tuple[np.ndarray, list[tuple[int, str]]]:
@@ -273,23 +256,38 @@ def _halves(section: Section) -> tuple[Section, Section, int, int] | None:
     sets = np.nonzero(np.asarray(pc.starts_with(segments, "ST" + element)))[0]
     if len(sets) < 2:
         return None
-    gs_values, ge_values, iea_values = (text.split(element) for text in (gs, ge, iea))
-    isa_values = section.isa or []
-    # the whole read's envelope checks of the trailers (``_Batch._envelope``); wrong counts are
-    # reported by the reference reader, so such a file is not cut
-    _check_trailer(ge_values, len(sets), (gs_values[6] if len(gs_values) > 6 else "") or None)
-    _check_trailer(iea_values, 1, (isa_values[13].strip() if len(isa_values) > 13 else "") or None)
     cut = int(sets[len(sets) // 2])
     head_sets = len(sets) // 2
+    return _two_interchanges(
+        section, segments.slice(0, cut), segments.slice(cut), head_sets, len(sets) - head_sets
+    )
+
+
+def _two_interchanges(
+    section: Section, head: pa.Array, tail: pa.Array, head_sets: int, tail_sets: int
+) -> tuple[Section, Section, int, int]:
+    """The interchanges of a file cut before a transaction set: ``head`` (the file's ISA, GS and the
+    sets before the cut) closed with a GE counting its sets and the file's IEA; ``tail`` (the sets
+    after the cut, the file's GE and IEA) opened with the file's ISA and GS and its GE counting its
+    sets. Also the index of the cut and the file's segment count. Raises ``_Fallback`` where the
+    whole read would report the file's GE or IEA (``_Batch._envelope``'s checks): the reference
+    reader reports wrong counts, so such a file is not cut.
+    """
+    element = section.element
+    gs = head[1].as_py()
+    ge, iea = tail.slice(len(tail) - 2, 2).to_pylist()
+    gs_values, ge_values, iea_values = (text.split(element) for text in (gs, ge, iea))
+    isa_values = section.isa or []
+    _check_trailer(ge_values, head_sets + tail_sets, (gs_values[6] if len(gs_values) > 6 else "") or None)
+    _check_trailer(iea_values, 1, (isa_values[13].strip() if len(isa_values) > 13 else "") or None)
 
     def trailer(sets_in_half: int) -> pa.Array:
         return pa.array([element.join(["GE", str(sets_in_half), *ge_values[2:]]), iea], pa.string())
 
-    first = pa.concat_arrays([segments.slice(0, cut), trailer(head_sets)])
-    second = pa.concat_arrays(
-        [segments.slice(0, 2), segments.slice(cut, count - 2 - cut), trailer(len(sets) - head_sets)]
-    )
-    return _section_of(section, first), _section_of(section, second), cut, count
+    first = pa.concat_arrays([head, trailer(head_sets)])
+    second = pa.concat_arrays([head.slice(0, 2), tail.slice(0, len(tail) - 2), trailer(tail_sets)])
+    cut = len(head)
+    return _section_of(section, first), _section_of(section, second), cut, cut + len(tail)
 
 
 def _section_of(section: Section, segments: pa.Array) -> Section:

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import sys
 import textwrap
+from pathlib import Path
 
 from orchestration.bench.runner import measure
 from orchestration.commands.bench import scaling, to_markdown
@@ -100,7 +101,7 @@ def test_markdown_table_names_machine_and_end_to_end_total() -> None:
     assert "| 1,000 | **load + build + publish** | **3.0** |" in text
     assert "| 1,000 | dbt build + publish | 3.0 | 5.0 | 100 |" in text
     assert "| 1,000 | of which publish | 1.2 | | | | | | |" in text  # the build's publish step
-    assert "| overview.update_overview | 52.1 | 59.4 | 61.0 |" in text
+    assert "| overview.update_overview | 52.1 | 59.4 | 61.0 | 20 |" in text
     assert "| overview | 812.5 | 990.0 | 0 |" in text
 
 
@@ -158,3 +159,28 @@ def test_callback_percentiles_are_nearest_rank() -> None:
     hundred = [float(value) for value in range(1, 101)]
     assert [_percentile(hundred, share) for share in (0.50, 0.95, 0.99)] == [50.0, 95.0, 99.0]
     assert _percentile([7.0], 0.95) == 7.0
+
+
+def test_callbacks_are_timed_100_times_unless_their_time_budget_runs_out(monkeypatch) -> None:
+    from orchestration.bench import dashboards
+
+    calls = {"fast": 0, "slow": 0}
+    clock = [0.0]
+
+    def fake_cases(_snapshot):
+        def fast():
+            calls["fast"] += 1
+            clock[0] += 0.001
+
+        def slow():
+            calls["slow"] += 1
+            clock[0] += 1.0
+
+        return {"fast": fast, "slow": slow}
+
+    monkeypatch.setattr(dashboards, "_cases", fake_cases)
+    monkeypatch.setattr(dashboards.time, "perf_counter", lambda: clock[0])
+    result = dashboards.measure_callbacks(Path("unused"), budget_seconds=15.0)
+    assert (result["fast"]["calls"], result["slow"]["calls"]) == (100.0, 20.0)  # 20 s spent: the minimum
+    assert calls == {"fast": 102, "slow": 22}  # and two warm-up calls each
+    assert result["slow"]["p99_ms"] == result["slow"]["p95_ms"] == 1000.0

@@ -393,10 +393,36 @@ def to_markdown(report: dict) -> str:
                 )
         peers = result.get("x12_peers")
         if peers and "skipped" not in peers:
-            lines += [f"\nX12 835 reader vs peers at {result['claims']:,} claims:", "", "```"]
-            lines.append(json.dumps(peers, indent=2, default=str))
-            lines.append("```")
+            lines += _peers_table(result["claims"], peers)
     return "\n".join(lines) + "\n"
+
+
+def _peers_table(claims: int, peers: dict) -> list[str]:
+    """The X12 835 readers on the same bytes, as the targets word them (every figure: the JSON)."""
+
+    def figure(key: str, suffix: str = "") -> str:
+        value = peers.get(key)
+        return "n/a" if value is None else f"{value}{suffix}"
+
+    rounds = ", ".join(str(ratio) for ratio in peers.get("ratio_ours_into_duckdb_vs_oxedi_per_round") or [])
+    return [
+        f"\nX12 835 readers on the same {peers.get('files', 0):,} files "
+        f"({(peers.get('bytes') or 0) / 1e6:.1f} MB) of the {claims:,}-claim demo:",
+        "",
+        "| reader | MB/s | ours to it |",
+        "|---|---:|---:|",
+        f"| ours into DuckDB (`load_files`: parse, ledger, archive copy, insert, commit) "
+        f"| {figure('ours_into_duckdb_2_processes_mb_s')} | |",
+        f"| oxedi into DuckDB (its tables in one transaction) | {figure('oxedi_into_duckdb_mb_s')} "
+        f"| **{figure('ratio_ours_into_duckdb_vs_oxedi_into_duckdb', '×')}** best; rounds {rounds or 'n/a'} |",
+        f"| ours, parse only (the loader's chunks on two threads) "
+        f"| {figure('ours_2_threads_loader_chunks_arrow_mb_s')} | |",
+        f"| oxedi, parse only | {figure('oxedi_mb_s')} | {figure('ratio_ours_2_threads_loader_chunks_vs_oxedi', '×')} |",
+        f"| naive `split` of segments and elements, one thread | {figure('naive_split_mb_s')} "
+        f"| **{figure('ratio_ours_2_threads_loader_chunks_vs_naive_split', '×')}** |",
+        f"| pyx12, extrapolated from {peers.get('pyx12_sample_bytes') or 0:,} bytes "
+        f"| {figure('pyx12_mb_s_extrapolated')} | **{figure('ratio_ours_2_threads_loader_chunks_vs_pyx12', '×')}** |",
+    ]
 
 
 def run(args: argparse.Namespace) -> int:

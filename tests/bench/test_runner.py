@@ -92,6 +92,21 @@ def test_markdown_table_names_machine_and_end_to_end_total() -> None:
                     "login_ms": 900.0,
                     "pages": {"overview": {"p50_ms": 812.5, "max_ms": 990.0, "console_errors": 0}},
                 },
+                "x12_peers": {
+                    "files": 245,
+                    "bytes": 78_380_176,
+                    "ours_into_duckdb_2_processes_mb_s": 37.34,
+                    "oxedi_into_duckdb_mb_s": 30.6,
+                    "ratio_ours_into_duckdb_vs_oxedi_into_duckdb": 1.22,
+                    "ratio_ours_into_duckdb_vs_oxedi_per_round": [1.08, 1.26, 1.17],
+                    "ours_2_threads_loader_chunks_arrow_mb_s": 73.86,
+                    "naive_split_mb_s": 34.37,
+                    "ratio_ours_2_threads_loader_chunks_vs_naive_split": 2.15,
+                    "oxedi_mb_s": None,  # not importable: said, not hidden
+                    "pyx12_mb_s_extrapolated": 0.38,
+                    "pyx12_sample_bytes": 114_644,
+                    "ratio_ours_2_threads_loader_chunks_vs_pyx12": 194.37,
+                },
             }
         ],
         "scaling": [],
@@ -103,6 +118,14 @@ def test_markdown_table_names_machine_and_end_to_end_total() -> None:
     assert "| 1,000 | of which publish | 1.2 | | | | | | |" in text  # the build's publish step
     assert "| overview.update_overview | 52.1 | 59.4 | 61.0 | 20 |" in text
     assert "| overview | 812.5 | 990.0 | 0 |" in text
+    assert "X12 835 readers on the same 245 files (78.4 MB) of the 1,000-claim demo:" in text
+    assert (
+        "| oxedi into DuckDB (its tables in one transaction) | 30.6 | **1.22×** best; rounds 1.08, 1.26, 1.17 |"
+        in text
+    )
+    assert "| oxedi, parse only | n/a | n/a |" in text
+    assert "| naive `split` of segments and elements, one thread | 34.37 | **2.15×** |" in text
+    assert "| pyx12, extrapolated from 114,644 bytes | 0.38 | **194.37×** |" in text
 
 
 def test_a_failed_stage_keeps_the_stages_before_it_in_the_report(tmp_path, monkeypatch) -> None:

@@ -110,6 +110,7 @@ def test_markdown_table_names_machine_and_end_to_end_total() -> None:
             }
         ],
         "scaling": [],
+        "x12_large_file": {"files": 1, "bytes": 10_000_567, "oxedi_into_duckdb_mb_s": 31.25},
     }
     text = to_markdown(report)
     assert "2 cores" in text
@@ -126,6 +127,9 @@ def test_markdown_table_names_machine_and_end_to_end_total() -> None:
     assert "| oxedi, parse only | n/a | n/a |" in text
     assert "| naive `split` of segments and elements, one thread | 34.37 | **2.15×** |" in text
     assert "| pyx12, extrapolated from 114,644 bytes | 0.38 | **194.37×** |" in text
+    assert "X12 835 readers on one synthetic 10.0 MB 835" in text
+    assert "| oxedi into DuckDB (its tables in one transaction) | 31.25 | **n/a×** best" not in text
+    assert "| oxedi into DuckDB (its tables in one transaction) | 31.25 | **n/a** best; rounds n/a |" in text
 
 
 def test_a_failed_stage_keeps_the_stages_before_it_in_the_report(tmp_path, monkeypatch) -> None:
@@ -207,3 +211,27 @@ def test_callbacks_are_timed_100_times_unless_their_time_budget_runs_out(monkeyp
     assert (result["fast"]["calls"], result["slow"]["calls"]) == (100.0, 20.0)  # 20 s spent: the minimum
     assert calls == {"fast": 102, "slow": 22}  # and two warm-up calls each
     assert result["slow"]["p99_ms"] == result["slow"]["p95_ms"] == 1000.0
+
+
+def test_the_large_file_peers_run_on_one_synthetic_835_and_leave_nothing(tmp_path, monkeypatch) -> None:
+    from orchestration.bench import x12
+    from orchestration.commands import bench
+
+    seen = []
+    monkeypatch.setattr(bench, "LARGE_FILE_BYTES", 50_000)
+    monkeypatch.setattr(
+        x12,
+        "measure_x12",
+        lambda paths: seen.extend((p.name, p.stat().st_size) for p in paths) or {"files": 1},
+    )
+    assert bench._large_file_peers(tmp_path, seed=42) == {"files": 1}
+    [(name, size)] = seen
+    assert name == "large.835" and 45_000 <= size <= 60_000
+    assert list(tmp_path.iterdir()) == []  # the file and its folder removed
+
+    def unavailable(paths):
+        raise ImportError("no oxedi")
+
+    monkeypatch.setattr(x12, "measure_x12", unavailable)
+    assert bench._large_file_peers(tmp_path, seed=42) == {"skipped": "x12 bench unavailable: no oxedi"}
+    assert list(tmp_path.iterdir()) == []

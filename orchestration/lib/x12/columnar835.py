@@ -221,11 +221,15 @@ def _text_halves(section: Section) -> tuple[Section, Section, int, int] | None:
 
 
 def _envelope_facts(body: _Body, element: str) -> tuple[np.ndarray, list[tuple[int, str]]]:
-    """Split ``body`` (``_split_bodies``); the indices of its ``ST`` segments and (index, tag) of its
-    ISA, GS, GE and IEA segments."""
+    """Split ``body`` (``_split_bodies``); then ``_sets_and_envelope`` of its segments."""
     _split_bodies([body])
-    segments = body.segments
-    assert segments is not None
+    assert body.segments is not None
+    return _sets_and_envelope(body.segments, element)
+
+
+def _sets_and_envelope(segments: pa.Array, element: str) -> tuple[np.ndarray, list[tuple[int, str]]]:
+    """The indices of the ``ST`` segments, and (index, tag) of the ISA, GS, GE and IEA segments (a
+    single ``(-1, "")`` when there are more than 8 of those: not one interchange with one group)."""
     sets = np.nonzero(np.asarray(pc.starts_with(segments, "ST" + element)))[0]
     envelope = np.nonzero(
         np.asarray(pc.match_substring_regex(segments, "^(?:ISA|GS|GE|IEA)" + re.escape(element)))
@@ -244,17 +248,9 @@ def _halves(section: Section) -> tuple[Section, Section, int, int] | None:
     count = len(segments)
     if count < 10:
         return None
-    _isa, gs = segments.slice(0, 2).to_pylist()
-    ge, iea = segments.slice(count - 2, 2).to_pylist()
-    if not (
-        gs.startswith("GS" + element) and ge.startswith("GE" + element) and iea.startswith("IEA" + element)
-    ):
-        return None
-    for tag in ("ISA", "GS", "GE", "IEA"):
-        if pc.sum(pc.starts_with(segments, tag + element)).as_py() != 1:
-            return None
-    sets = np.nonzero(np.asarray(pc.starts_with(segments, "ST" + element)))[0]
-    if len(sets) < 2:
+    # one interchange with one group: ISA and GS first, GE and IEA last, none of them elsewhere
+    sets, tags = _sets_and_envelope(segments, element)
+    if tags != [(0, "ISA"), (1, "GS"), (count - 2, "GE"), (count - 1, "IEA")] or len(sets) < 2:
         return None
     cut = int(sets[len(sets) // 2])
     head_sets = len(sets) // 2

@@ -799,17 +799,22 @@ class _Pending:
         return sum(table.num_rows for table in self.parsed.tables.values())
 
 
+def _read_with_mtime(path: Path | str) -> tuple[bytes, float]:
+    """A file's bytes and its mtime, from one open (the mtime of the file read, even if it is
+    replaced meanwhile). Raises ``OSError``."""
+    with open(path, "rb") as handle:
+        return handle.read(), os.fstat(handle.fileno()).st_mtime
+
+
 def _read_file(path: Path, folders: dict[Path, Path] | None = None) -> _Pending | FileResult:
     """Read and hash one file; an unreadable file comes back as a final ``FileResult``."""
     file_name = path.name
     source = _source_path(path, {} if folders is None else folders)
     try:
-        with path.open("rb") as handle:
-            data = handle.read()
-            stat = os.fstat(handle.fileno())
+        data, mtime = _read_with_mtime(path)
     except OSError as exc:
         return FileResult(source, file_name, UNREADABLE, reasons=[f"cannot read the file: {exc}"])
-    return _pending(path, source, data, hashlib.sha256(data).hexdigest(), stat.st_mtime)
+    return _pending(path, source, data, hashlib.sha256(data).hexdigest(), mtime)
 
 
 def _source_path(path: Path, folders: dict[Path, Path]) -> str:
@@ -1326,13 +1331,10 @@ def _parse_x12_chunk_rows(
         if given is not None:  # read and hashed by ``_files_ahead`` already (a lone file)
             data, sha, mtime = given
         else:
-            mtime = 0.0
             try:
-                with open(path_text, "rb") as handle:
-                    data = handle.read()
-                    mtime = os.fstat(handle.fileno()).st_mtime
+                data, mtime = _read_with_mtime(path_text)
             except OSError:
-                data = None
+                data, mtime = None, 0.0
             sha = hashlib.sha256(data).hexdigest() if data is not None else ""
         same = data is not None and sha[:16] == file_id
         blobs.append(data if same else None)
@@ -1835,9 +1837,7 @@ def _identified(
     from orchestration.lib.x12.columnar835 import columnar_candidate
 
     try:
-        with open(path, "rb") as handle:
-            data = handle.read()
-            mtime = os.fstat(handle.fileno()).st_mtime
+        data, mtime = _read_with_mtime(path)
     except OSError:
         return None
     if _is_blank(data):

@@ -23,9 +23,10 @@ from __future__ import annotations
 import dataclasses
 import re
 import string
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from concurrent.futures import ThreadPoolExecutor
 from decimal import Decimal
+from typing import TypeVar
 
 import numpy as np
 import pyarrow as pa
@@ -90,6 +91,8 @@ class _Fallback(Exception):
 
 # Whatever makes the columnar reader decline a file (the reference reader then reads it).
 _DECLINE = (_Fallback, BadElement, pa.ArrowException, ValueError, OverflowError)
+
+T = TypeVar("T")
 
 
 def read_835_columnar(data: bytes, file_id: str, file_name: str) -> ParseResult | None:
@@ -161,10 +164,9 @@ def read_835_columnar_split(data: bytes, file_id: str, file_name: str) -> ParseR
     if halves is None:
         return None
     first, second, cut, count = halves
-    with ThreadPoolExecutor(max_workers=1, thread_name_prefix="rcm-835-half") as pool:
-        later = pool.submit(_read_half, second, file_id, file_name, cut - 1)
-        head = _read_half(first, file_id, file_name, 1)
-        tail = later.result()
+    head, tail = _on_two_threads(
+        _read_half, (first, file_id, file_name, 1), (second, file_id, file_name, cut - 1)
+    )
     if head is None or tail is None:
         return None
     assert head.arrow is not None and tail.arrow is not None
@@ -178,6 +180,14 @@ def read_835_columnar_split(data: bytes, file_id: str, file_name: str) -> ParseR
         segment_count=count,
         arrow={name: pa.concat_tables([head.arrow[name], tail.arrow[name]]) for name in X12_TABLES},
     )
+
+
+def _on_two_threads(work: Callable[..., T], first: tuple, second: tuple) -> tuple[T, T]:
+    """``work(*first)`` on this thread while ``work(*second)`` runs on another (the kernels release
+    the interpreter lock); both results, or the first exception (after both have ended)."""
+    with ThreadPoolExecutor(max_workers=1, thread_name_prefix="rcm-835-half") as pool:
+        later = pool.submit(work, *second)
+        return work(*first), later.result()
 
 
 def _text_halves(section: Section) -> tuple[Section, Section, int, int] | None:
@@ -198,10 +208,7 @@ def _text_halves(section: Section) -> tuple[Section, Section, int, int] | None:
         return None
     cut_at = found.start() + len(terminator)
     head, tail = _Body(text[:cut_at], terminator), _Body(text[cut_at:], terminator)
-    with ThreadPoolExecutor(max_workers=1, thread_name_prefix="rcm-835-half") as pool:
-        later = pool.submit(_envelope_facts, tail, element)
-        head_facts = _envelope_facts(head, element)
-        tail_facts = later.result()
+    head_facts, tail_facts = _on_two_threads(_envelope_facts, (head, element), (tail, element))
     if head.padded != tail.padded:
         return None
     head_segments, tail_segments = head.segments, tail.segments

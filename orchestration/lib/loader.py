@@ -1233,8 +1233,10 @@ AHEAD_MAX_BYTES = 32_000_000
 # One file of a chunk: (rows per table name, issues, counts, kind, parse seconds), or None when the
 # file must be parsed by the loading process itself (bytes changed on disk, or the reader raised).
 _ChunkFile = tuple[dict[str, int], list[LoadIssue], dict[str, int], str, float] | None
-# One file as a reader thread read it: (bytes, their sha256, the file's mtime), or None.
-_Kept = tuple[bytes, str, float] | None
+# A file as read once: (bytes, their sha256, the file's mtime).
+_Read = tuple[bytes, str, float]
+# One file as a reader thread read it, or None.
+_Kept = _Read | None
 
 
 @dataclass
@@ -1247,7 +1249,7 @@ class _Known:
     """
 
     columnar: set[str] = field(default_factory=set)
-    kept: dict[str, tuple[bytes, str, float]] = field(default_factory=dict)
+    kept: dict[str, _Read] = field(default_factory=dict)
 
 
 def _parse_x12_chunk(
@@ -1783,20 +1785,20 @@ def _files_ahead(
     csv_kind: str | None,
     known_ids: set[str],
     with_csv: bool,
-    columnar: set[str] | None = None,
-    kept: dict[str, tuple[bytes, str, float]] | None = None,
+    known: _Known | None = None,
     threads: int = 2,
 ) -> list[tuple[Path, str, int, str | None]]:
     """(path, file_id, size, CSV kind or None for X12) of new files that can be parsed ahead.
 
     X12 files always qualify; CSV extracts only ``with_csv`` (their suite then runs in a worker).
-    The ids of the files the columnar 835 reader will try are added to ``columnar``; when there is
-    one file only, its (bytes, sha256, mtime) go to ``kept``, by file id. The files are read and
+    Into ``known``: the ids of the files the columnar 835 reader will try (``columnar``) and, when
+    there is one file only, its (bytes, sha256, mtime) by file id (``kept``). The files are read and
     hashed on ``threads`` threads (at most 2; reads and sha256 release the interpreter lock): one
     thread took 5.5-6.3 s over the 10M demo's 4.3 GB of 835s before the first chunk could start.
     """
     out: list[tuple[Path, str, int, str | None]] = []
     seen: set[str] = set()
+    kept = known.kept if known is not None else None
 
     def identified(group: Sequence[Path]) -> list[_Identified | None]:
         return [_identified(path, csv_kind, with_csv, kept if len(files) == 1 else None) for path in group]
@@ -1816,8 +1818,8 @@ def _files_ahead(
                 kept.pop(file_id, None)  # not parsed ahead: nothing to keep its bytes for
             continue
         seen.add(file_id)
-        if columnar is not None and is_columnar:
-            columnar.add(file_id)
+        if known is not None and is_columnar:
+            known.columnar.add(file_id)
         out.append((path, file_id, size, kind))
     return out
 
@@ -1830,7 +1832,7 @@ def _identified(
     path: Path,
     csv_kind: str | None,
     with_csv: bool,
-    kept: dict[str, tuple[bytes, str, float]] | None = None,
+    kept: dict[str, _Read] | None = None,
 ) -> _Identified | None:
     """``_files_ahead`` for one file, or None when it cannot be read, is blank, or is a CSV extract
     and ``with_csv`` is False. Its X12 bytes, sha256 and mtime go to ``kept`` when given."""
@@ -1911,7 +1913,6 @@ def load_files(
         # file per task (the suites are most of a CSV load's CPU).
         csv_ahead = workers > 1 and csv_validator is None
         known = _Known()
-        columnar = known.columnar
         ahead = (
             _files_ahead(
                 to_read,
@@ -1919,8 +1920,7 @@ def load_files(
                 # read again like new files, except those whose worker died: they go to a worker alone
                 known_ids - {file_id for file_id, codes in retry.items() if "WORKER_DIED" not in codes},
                 with_csv=csv_ahead,
-                columnar=columnar,
-                kept=known.kept,
+                known=known,
                 threads=workers,  # RCM_INGEST_PROCESSES=1: one thread here too
             )
             if parser is None and to_read
@@ -1929,7 +1929,7 @@ def load_files(
         # A lone new file is parsed ahead only when the columnar reader may take it (an 835: one
         # 50 MB file loaded at 10 MB/s through the reference reader, against oxedi's 37); any other
         # lone file is read and parsed here as it comes, with no chunk to share anything with.
-        if len(ahead) == 1 and ahead[0][1] not in columnar:
+        if len(ahead) == 1 and ahead[0][1] not in known.columnar:
             ahead = []
             known.kept.clear()
         # 835s only: the columnar reader spends most of its time in Arrow kernels, which release the
@@ -1937,7 +1937,7 @@ def load_files(
         # start-up (~1 s each, most of it imports) and without shipping their tables back. Small
         # files too, since a chunk's files are read in one pass: the 1,219 small 835s of the 100k
         # demo loaded in 4.8 s with two reader threads, 6.0 s with two worker processes.
-        reader_threads = workers if ahead and all(entry[1] in columnar for entry in ahead) else 1
+        reader_threads = workers if ahead and all(entry[1] in known.columnar for entry in ahead) else 1
         use_pool = (
             workers > 1 and reader_threads == 1 and sum(entry[2] for entry in ahead) >= PARALLEL_MIN_BYTES
         )

@@ -406,14 +406,14 @@ def _cents_by_file(column: pa.ChunkedArray, starts: np.ndarray, ends: np.ndarray
     import numpy as np
     import pyarrow as pa
 
-    # the columnar reader's reading of a decimal128(18, s) array: the low 64 bits of each value
-    # (the high word only repeats the sign), 0 for nulls, which SUM skips
-    from orchestration.lib.x12.columnar835 import _cents
+    # the low 64 bits of each decimal128(18, s) value (the high word only repeats the sign), 0 for
+    # nulls, which SUM skips
+    from orchestration.lib.x12.tables import decimal_units
 
     kind = column.type
     if not (pa.types.is_decimal128(kind) and kind.precision <= 18 and kind.scale == 2):
         return None
-    pieces = [_cents(chunk) for chunk in column.chunks]
+    pieces = [decimal_units(chunk) for chunk in column.chunks]
     cents = np.concatenate(pieces) if pieces else np.zeros(0, np.int64)
     if len(cents) and int(np.abs(cents).max()) * len(cents) >= 2**62:
         return None

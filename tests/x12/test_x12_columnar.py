@@ -8,6 +8,7 @@ decline needlessly: a file whose only issues are balancing differences is its to
 from __future__ import annotations
 
 import random
+from decimal import Decimal
 from pathlib import Path
 
 import pytest
@@ -379,3 +380,23 @@ def test_several_files_read_in_one_pass_equal_each_read_alone() -> None:
             reference.transactions_loaded,
             reference.segment_count,
         )
+
+
+def test_decimal_units_and_arrays_round_trip_with_nulls_signs_and_slices() -> None:
+    """The columnar reader and the loader's per-file totals read decimal128 money as int64 units."""
+    import numpy as np
+    import pyarrow as pa
+
+    from orchestration.lib.x12.tables import decimal_array, decimal_units
+
+    values = pa.array(
+        [Decimal("12.34"), None, Decimal("-0.01"), Decimal("99999999999999.99"), Decimal("-5.00")],
+        pa.decimal128(18, 2),
+    )
+    assert decimal_units(values).tolist() == [1234, 0, -1, 9999999999999999, -500]
+    assert decimal_units(values.slice(2, 2)).tolist() == [-1, 9999999999999999]
+    assert decimal_units(values.slice(5, 0)).tolist() == []
+    units = np.array([1234, 0, -1, -500], np.int64)
+    rebuilt = decimal_array(units, valid=np.array([True, False, True, True]))
+    assert rebuilt.to_pylist() == [Decimal("12.34"), None, Decimal("-0.01"), Decimal("-5.00")]
+    assert decimal_array(np.array([-1500], np.int64), scale=3).to_pylist() == [Decimal("-1.500")]

@@ -43,7 +43,7 @@ from orchestration.lib.x12.state import (
     FileState,
     split_composite,
 )
-from orchestration.lib.x12.tables import arrow_schema
+from orchestration.lib.x12.tables import arrow_schema, decimal_array, decimal_units
 from orchestration.lib.x12.values import (
     BadElement,
     interchange_date,
@@ -425,32 +425,6 @@ def _split_bodies(bodies: list[_Body]) -> None:
             start += count
 
 
-def _cents(values: pa.Array) -> np.ndarray:
-    """Unscaled integers of a decimal128 array (cents for scale 2), 0 where null."""
-    count = len(values)
-    if count == 0:
-        return np.zeros(0, np.int64)
-    words = np.frombuffer(values.buffers()[1], dtype=np.int64, count=2 * (values.offset + count))
-    low = words[2 * values.offset :: 2].copy()
-    if values.null_count:
-        low[~np.asarray(values.is_valid())] = 0
-    return low
-
-
-def _decimal(units: np.ndarray, scale: int = 2, valid: np.ndarray | None = None) -> pa.Array:
-    """A decimal128(18, scale) array from unscaled int64 values (null where ``valid`` is False)."""
-    count = len(units)
-    words = np.empty(2 * count, np.int64)
-    words[0::2] = units
-    words[1::2] = units >> 63
-    validity = None
-    nulls = 0
-    if valid is not None and not valid.all():
-        validity = pa.array(valid).buffers()[1]
-        nulls = int(count - valid.sum())
-    return pa.Array.from_buffers(pa.decimal128(18, scale), count, [validity, pa.py_buffer(words)], nulls)
-
-
 def _money_text(value: int) -> str:
     return str(Decimal(int(value)).scaleb(-2))
 
@@ -796,7 +770,7 @@ class _Batch:
             return arrow_schema("era_adjustments").empty_table(), claim_cents, line_cents
         segment, triplets, column = self._in_file_order("era_adjustments", pieces)
         amounts = column(4)
-        cents = _cents(amounts)
+        cents = decimal_units(amounts)
         at_line = self.loop[segment] == 2
         line_position = np.where(at_line, self.position[np.maximum(self.svc_of[segment], 0)], 0)
         table = pa.Table.from_arrays(
@@ -841,7 +815,7 @@ class _Batch:
         end = pc.coalesce(end, start) if count else end
         allowed_rows, allowed_owner, allowed_texts = self._slot(lines, svc_of, AMT, 2, ("B6",))
         allowed = self._last(count, allowed_owner, allowed_rows, self.money(allowed_texts))
-        charge_cents, paid_cents = _cents(charge), _cents(paid)
+        charge_cents, paid_cents = decimal_units(charge), decimal_units(paid)
         difference = paid_cents - (charge_cents - adjustment_cents)
         self._balance_issues(
             lines,
@@ -872,9 +846,9 @@ class _Batch:
                 start,
                 end,
                 allowed,
-                _decimal(adjustment_cents),
+                decimal_array(adjustment_cents),
                 pa.array(difference == 0),
-                _decimal(difference),
+                decimal_array(difference),
             ],
             schema=arrow_schema("era_service_lines"),
         )
@@ -909,7 +883,7 @@ class _Batch:
         line_count = np.bincount(np.searchsorted(claims, clp_of[lines]), minlength=count).astype(np.int32)
         line_total = np.zeros(count, np.int64)
         np.add.at(line_total, np.searchsorted(claims, clp_of[lines]), line_cents)
-        charge_cents, paid_cents = _cents(charge), _cents(paid)
+        charge_cents, paid_cents = decimal_units(charge), decimal_units(paid)
         difference = paid_cents - (charge_cents - claim_cents - line_total)
         self._balance_issues(
             claims,
@@ -951,10 +925,10 @@ class _Batch:
                 slot(AMT, ("AU",), self.money),
                 slot(AMT, ("I",), self.money),
                 pa.array(line_count, pa.int32()),
-                _decimal(claim_cents),
-                _decimal(line_total),
+                decimal_array(claim_cents),
+                decimal_array(line_total),
                 pa.array(difference == 0),
-                _decimal(difference),
+                decimal_array(difference),
             ],
             schema=arrow_schema("era_claims"),
         )
@@ -1075,7 +1049,7 @@ class _Batch:
             ],
             schema=arrow_schema("era_provider_adjustments"),
         )
-        return table, _cents(amounts), self.st_of[segment]
+        return table, decimal_units(amounts), self.st_of[segment]
 
     def _transactions(
         self, claims: np.ndarray, claim_paid: np.ndarray, provider_cents: np.ndarray, provider_set: np.ndarray

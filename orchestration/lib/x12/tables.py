@@ -12,6 +12,7 @@ import re
 from functools import cache
 from operator import itemgetter
 
+import numpy as np
 import pyarrow as pa
 
 from orchestration.lib.raw_schema import TABLES
@@ -67,3 +68,29 @@ def to_arrow(result: ParseResult) -> dict[str, pa.Table]:
     if result.arrow is not None:
         return result.arrow
     return {name: rows_to_arrow(name, result.tables.get(name, [])) for name in X12_TABLES}
+
+
+def decimal_units(values: pa.Array) -> np.ndarray:
+    """Unscaled integers of a decimal128 array (cents for scale 2), 0 where null."""
+    count = len(values)
+    if count == 0:
+        return np.zeros(0, np.int64)
+    words = np.frombuffer(values.buffers()[1], dtype=np.int64, count=2 * (values.offset + count))
+    low = words[2 * values.offset :: 2].copy()
+    if values.null_count:
+        low[~np.asarray(values.is_valid())] = 0
+    return low
+
+
+def decimal_array(units: np.ndarray, scale: int = 2, valid: np.ndarray | None = None) -> pa.Array:
+    """A decimal128(18, scale) array from unscaled int64 values (null where ``valid`` is False)."""
+    count = len(units)
+    words = np.empty(2 * count, np.int64)
+    words[0::2] = units
+    words[1::2] = units >> 63
+    validity = None
+    nulls = 0
+    if valid is not None and not valid.all():
+        validity = pa.array(valid).buffers()[1]
+        nulls = int(count - valid.sum())
+    return pa.Array.from_buffers(pa.decimal128(18, scale), count, [validity, pa.py_buffer(words)], nulls)

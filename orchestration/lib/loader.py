@@ -1101,8 +1101,6 @@ def _commit(
                     f"delete from {RAW_SCHEMA}.{table_name} where file_id in (select unnest(?))",  # noqa: S608
                     [again],
                 )
-        for item in items:
-            _copy_kept(settings, item)
         for table_name in DATA_TABLES:
             parts = _batch_parts(items, table_name)
             if parts:
@@ -1113,6 +1111,9 @@ def _commit(
                 if data.num_columns and data.column(0).num_chunks > 8:
                     data = data.combine_chunks()
                 _insert_arrow(con, table_name, data)
+        # the copies (``stored_path`` in the ledger rows) were being written while DuckDB inserted
+        for item in items:
+            _copy_kept(settings, item)
         issues = [(item.result.file_id or "", item.parsed.issues) for item in items]
         _insert_arrow(con, "load_issues", _issues_arrow(issues))
         _insert_arrow(con, "load_ledger", _ledger_arrow(items))
@@ -1963,10 +1964,10 @@ def load_files(
         # previous chunks and the columnar reader's Arrow kernels both release the interpreter lock.
         reader_thread = ThreadPoolExecutor(max_workers=reader_threads) if pool is None and ahead else None
         # Archive and quarantine copies are written by a thread while the loop goes on (file writes
-        # release the interpreter lock); a batch's commit waits for its copies (``_copy_kept``).
-        copier = (
-            ThreadPoolExecutor(max_workers=1, thread_name_prefix="rcm-archive") if len(to_read) > 1 else None
-        )
+        # release the interpreter lock); a batch's commit waits for its copies after its inserts
+        # (``_copy_kept``). A lone file too: its copy is written while DuckDB inserts its rows (one
+        # 50 MB 835: 1.43 s against 1.58 s when the commit wrote the copy first).
+        copier = ThreadPoolExecutor(max_workers=1, thread_name_prefix="rcm-archive") if to_read else None
         batch: list[_Pending] = []
         batch_rows = 0
         batch_bytes = 0

@@ -161,6 +161,24 @@ def test_failure_inside_the_insert_rolls_the_whole_file_back(settings, files, fa
     assert "LOAD_FAILED" in reason and "rolled back" in reason
 
 
+def test_a_lone_file_failing_inside_the_insert_keeps_only_its_quarantine_copy(settings, files, fake) -> None:
+    # its archive copy is written on a thread while DuckDB inserts; the insert fails before the
+    # commit waits for that copy: the copy is waited for and removed, the file quarantined
+    bad = _write(files, "remit_bad.835", "TX 0001 10.00\nCLP PCN1 10.00\nNULLCLAIM\n")
+    [result] = load_files([bad], settings, parser=fake)
+
+    assert result.status == "quarantined" and list(result.issue_counts) == ["LOAD_FAILED"]
+    assert not list(settings.archive_dir.iterdir())
+    assert sorted(path.name for path in settings.quarantine_dir.iterdir()) == [
+        f"{result.file_id}__remit_bad.835",
+        f"{result.file_id}__remit_bad.835.reason.txt",
+    ]
+    assert query(settings, "select status, stored_path from raw.load_ledger") == [
+        ("quarantined", str(settings.quarantine_dir / f"{result.file_id}__remit_bad.835"))
+    ]
+    assert query(settings, "select count(*) from raw.era_transactions") == [(0,)]
+
+
 def test_injected_failure_before_commit_leaves_nothing_visible(settings, files, fake) -> None:
     def explode(con, result) -> None:
         # inside the transaction every row is there...

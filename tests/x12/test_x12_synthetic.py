@@ -347,6 +347,36 @@ def test_unreadable_values_are_bad_elements(segment: str, element_name: str) -> 
     assert all(not table for table in result.tables.values())
 
 
+def test_an_error_inside_a_835_set_rejects_that_set_as_unreadable(monkeypatch) -> None:
+    """Any other error while a set is read (a reader bug, say) rejects that set only, named at its segment."""
+    from orchestration.lib.x12 import era835
+
+    finish_claim = era835._finish_claim
+
+    def failing(state, claim, *args):
+        if claim[3] == "PCN2":  # the second set's claim, closed at its SE
+            raise ArithmeticError("boom")
+        return finish_claim(state, claim, *args)
+
+    monkeypatch.setattr(era835, "_finish_claim", failing)
+    first = transaction(
+        [*header_835("100"), "CLP*PCN1*1*100*100**12*ICN1*11*1", "SVC*HC:J1100*100*100**1"], "0001"
+    )
+    second = transaction(
+        [*header_835("100"), "CLP*PCN2*1*100*100**12*ICN2*11*1", "SVC*HC:J1100*100*100**1"], "0002"
+    )
+    result = parse(render(interchange([first, second])))
+    assert (result.transactions_loaded, result.transactions_rejected) == (1, 1)
+    assert codes(result) == [("error", "BAD_ELEMENT")]
+    issue = result.issues[0]
+    assert (issue.transaction_control_number, issue.segment_id) == ("0002", "SE")
+    assert issue.message.endswith(
+        "(transaction set 0002): SE value '' unreadable (boom): transaction set not loaded"
+    )
+    assert [row[3] for row in result.tables["era_claims"]] == ["PCN1"]
+    assert len(result.tables["era_service_lines"]) == 1
+
+
 def test_wrong_se01_is_a_warning_and_the_set_loads() -> None:
     segments = interchange([transaction(header_835("0"))])
     segments[-3] = "SE*99*0002"
@@ -768,6 +798,43 @@ INSTITUTIONAL = [
     "LX*2",
     "SV2*0300**100*UN*3",
 ]
+
+
+def test_an_error_inside_a_837_set_rejects_that_set_as_unreadable(monkeypatch) -> None:
+    from orchestration.lib.x12 import claim837
+
+    split = claim837.split_composite
+
+    def failing(value: str, component: str) -> list[str]:
+        if value == "ABF:E11.9":
+            raise IndexError("boom")
+        return split(value, component)
+
+    monkeypatch.setattr(claim837, "split_composite", failing)
+    data = render(
+        interchange(
+            [
+                transaction(PROFESSIONAL, "0101", "837", "005010X222A1"),
+                transaction(
+                    [line.replace("HI*ABF:E11.9", "HI*ABF:I10") for line in PROFESSIONAL],
+                    "0102",
+                    "837",
+                    "005010X222A1",
+                ),
+            ],
+            guide="005010X222A1",
+            functional="HC",
+        )
+    )
+    result = parse(data, "claims.837")
+    assert (result.transactions_loaded, result.transactions_rejected) == (1, 1)
+    assert codes(result) == [("error", "BAD_ELEMENT")]
+    issue = result.issues[0]
+    assert (issue.transaction_control_number, issue.segment_id) == ("0101", "HI")
+    assert issue.message.endswith(
+        "(transaction set 0101): HI value '' unreadable (boom): transaction set not loaded"
+    )
+    assert [row["patient_control_number"] for row in rows(result, "x837_claims")] == ["PCN0020"]
 
 
 def test_837i_statement_admission_poa_and_revenue_lines() -> None:

@@ -9,14 +9,15 @@ provider. A set is loaded whole or not at all, like the 835 reader.
 
 from __future__ import annotations
 
-from orchestration.lib.x12.era835 import finish_rejected
 from orchestration.lib.x12.model import Issue
 from orchestration.lib.x12.state import (
     ENVELOPE_TAGS,
     Envelope,
     FileState,
+    reject_bad_element,
     set_trailer_issues,
     split_composite,
+    truncate_rows,
 )
 from orchestration.lib.x12.values import ZERO, BadElement, to_date, to_int, to_money, to_quantity
 
@@ -125,7 +126,7 @@ def read_837(
             if tag == "SE":
                 break
             if tag in ENVELOPE_TAGS:
-                _truncate(state, marks)
+                truncate_rows(state, _TABLES, marks)
                 state.add(
                     state.issue(
                         "error",
@@ -411,7 +412,7 @@ def read_837(
                     pending.append(issue)
             index += 1
         else:
-            _truncate(state, marks)
+            truncate_rows(state, _TABLES, marks)
             state.add(
                 state.issue(
                     "error",
@@ -428,53 +429,9 @@ def read_837(
             lines.append(tuple(line))
         if claim is not None:
             finish_claim()
-    except BadElement as problem:
-        return _bad_element(
-            state, marks, segments, start, index, element, base, tcn, problem.value, problem.reason
-        )
-    except (IndexError, TypeError, ValueError, ArithmeticError) as problem:
-        return _bad_element(
-            state, marks, segments, start, index, element, base, tcn, "", f"unreadable ({problem})"
-        )
+    except (BadElement, IndexError, TypeError, ValueError, ArithmeticError) as problem:
+        return reject_bad_element(state, _TABLES, marks, segments, start, index, element, base, tcn, problem)
     pending.extend(set_trailer_issues(state, segments, start, index, element, base, tcn)[2])
     state.issues.extend(pending)
     state.loaded += 1
     return index + 1
-
-
-def _truncate(state: FileState, marks: tuple[int, ...]) -> None:
-    for name, mark in zip(_TABLES, marks, strict=True):
-        del state.tables[name][mark:]
-
-
-def _bad_element(
-    state: FileState,
-    marks: tuple[int, ...],
-    segments: list[str],
-    start: int,
-    index: int,
-    element: str,
-    base: int,
-    tcn: str,
-    value: str,
-    reason: str,
-) -> int:
-    """Reject the set for an unreadable element and resume after its SE (or at the next envelope)."""
-    _truncate(state, marks)
-    segment = segments[index] if index < len(segments) else ""
-    values = segment.split(element)
-    tag = values[0][:20]
-    name = f"{tag}{values.index(value):02d}" if value and value in values[1:] else tag
-    state.add(
-        state.issue(
-            "error",
-            "BAD_ELEMENT",
-            f"{name} value {value[:40]!r} {reason}: transaction set not loaded",
-            base + index,
-            tag,
-            tcn or None,
-            segment,
-        )
-    )
-    state.rejected += 1
-    return finish_rejected(state, segments, start, index + 1, element, base, tcn)

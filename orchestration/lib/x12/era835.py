@@ -14,19 +14,31 @@ transaction ``BPR02 − (ΣCLP04 − ΣPLB)``; empty amounts count as zero.
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from decimal import Decimal
+from functools import partial
 
 from orchestration.lib.x12.model import Issue
 from orchestration.lib.x12.state import (
     ENVELOPE_TAGS,
     Envelope,
     FileState,
+    reject_bad_element,
     set_trailer_issues,
     split_composite,
+    truncate_rows,
 )
 from orchestration.lib.x12.values import ZERO, BadElement, date_miss, money_miss, quantity_miss
 
 _PAD = [""] * 32
+# the tables a rejected set's rows are taken back out of (``truncate_rows``)
+_ROW_TABLES = (
+    "era_claims",
+    "era_service_lines",
+    "era_adjustments",
+    "era_remarks",
+    "era_provider_adjustments",
+)
 # Segments of the 835 (4010 and 5010) that carry nothing the raw tables hold: read past, not reported.
 _IGNORED = frozenset({"N2", "N3", "N4", "PER", "RDM", "CUR", "TS3", "TS2", "QTY", "LX", "NTE", "PAT"})
 # DTM qualifier -> slot of the open row: only these dates are read (and must be valid dates).
@@ -148,6 +160,30 @@ def _finish_claim(
     return tuple(claim)
 
 
+def _close_loops(
+    state: FileState,
+    pending: list[Issue],
+    tcn: str,
+    add_line: Callable[[tuple], None],
+    add_claim: Callable[[tuple], None],
+    line: list | None,
+    claim: list | None,
+    line_count: int,
+    claim_adjustments: Decimal,
+    line_adjustments: Decimal,
+    claim_line_adjustments: Decimal,
+) -> None:
+    """At a CLP, PLB or SE: append the open service line, then the open claim with the line's
+    adjustments in its sum (each balanced as ``_finish_line`` and ``_finish_claim`` do)."""
+    if line is not None:
+        add_line(_finish_line(state, line, line_adjustments, pending, tcn))
+        claim_line_adjustments += line_adjustments
+    if claim is not None:
+        add_claim(
+            _finish_claim(state, claim, line_count, claim_adjustments, claim_line_adjustments, pending, tcn)
+        )
+
+
 def read_835(
     state: FileState,
     segments: list[str],
@@ -186,6 +222,7 @@ def read_835(
     tcn = st[2] if len(st) > 2 else ""
     version = envelope.version_code or (st[3] if len(st) > 3 and st[3] else None)
     transaction_position = base + start
+    close_loops = partial(_close_loops, state, pending, tcn, add_line, add_claim)
     header = [None] * 15  # BPR01..05, BPR16, TRN02, TRN03, DTM405, payer name/N104/2U, payee name/qual/id
     payee_tax_id = None
     party = ""  # N101 of the open 1000 loop
@@ -419,22 +456,10 @@ def read_835(
                     elif qualifier == "I":
                         claim[24] = value
             elif tag == "CLP":
-                if line is not None:
-                    add_line(_finish_line(state, line, line_adjustments, pending, tcn))
-                    claim_line_adjustments += line_adjustments
-                    line = None
-                if claim is not None:
-                    add_claim(
-                        _finish_claim(
-                            state,
-                            claim,
-                            line_count,
-                            claim_adjustments,
-                            claim_line_adjustments,
-                            pending,
-                            tcn,
-                        )
-                    )
+                close_loops(
+                    line, claim, line_count, claim_adjustments, line_adjustments, claim_line_adjustments
+                )
+                line = None
                 size = len(values)
                 if size < 14:
                     values += _PAD[: 14 - size]
@@ -567,23 +592,10 @@ def read_835(
             elif tag == "SE":
                 break
             elif tag == "PLB":
-                if line is not None:
-                    add_line(_finish_line(state, line, line_adjustments, pending, tcn))
-                    claim_line_adjustments += line_adjustments
-                    line = None
-                if claim is not None:
-                    add_claim(
-                        _finish_claim(
-                            state,
-                            claim,
-                            line_count,
-                            claim_adjustments,
-                            claim_line_adjustments,
-                            pending,
-                            tcn,
-                        )
-                    )
-                    claim = None
+                close_loops(
+                    line, claim, line_count, claim_adjustments, line_adjustments, claim_line_adjustments
+                )
+                line = claim = None
                 loop = 3
                 size = len(values)
                 if size < 15:
@@ -700,22 +712,10 @@ def read_835(
                 count,
             )
         # SE: close the open loops, balance the transaction, check the trailer.
-        if line is not None:
-            add_line(_finish_line(state, line, line_adjustments, pending, tcn))
-            claim_line_adjustments += line_adjustments
-        if claim is not None:
-            add_claim(
-                _finish_claim(
-                    state, claim, line_count, claim_adjustments, claim_line_adjustments, pending, tcn
-                )
-            )
-    except BadElement as problem:
-        return _bad_element(
-            state, marks, segments, start, index, element, base, tcn, problem.value, problem.reason
-        )
-    except (IndexError, TypeError, ValueError, ArithmeticError) as problem:
-        return _bad_element(
-            state, marks, segments, start, index, element, base, tcn, "", f"unreadable ({problem})"
+        close_loops(line, claim, line_count, claim_adjustments, line_adjustments, claim_line_adjustments)
+    except (BadElement, IndexError, TypeError, ValueError, ArithmeticError) as problem:
+        return reject_bad_element(
+            state, _ROW_TABLES, marks, segments, start, index, element, base, tcn, problem
         )
     declared, actual, trailer_issues = set_trailer_issues(state, segments, start, index, element, base, tcn)
     pending.extend(trailer_issues)
@@ -756,17 +756,6 @@ def read_835(
     return index + 1
 
 
-def _truncate(state: FileState, marks: tuple[int, ...]) -> None:
-    """Drop the rows a rejected set had appended."""
-    tables = state.tables
-    for name, mark in zip(
-        ("era_claims", "era_service_lines", "era_adjustments", "era_remarks", "era_provider_adjustments"),
-        marks,
-        strict=True,
-    ):
-        del tables[name][mark:]
-
-
 def _reject(
     state: FileState,
     marks: tuple[int, ...],
@@ -778,63 +767,7 @@ def _reject(
     raw_text: str | None,
     resume: int,
 ) -> int:
-    _truncate(state, marks)
+    truncate_rows(state, _ROW_TABLES, marks)
     state.add(state.issue("error", code, reason, position, segment_id, tcn or None, raw_text))
     state.rejected += 1
     return resume
-
-
-def _bad_element(
-    state: FileState,
-    marks: tuple[int, ...],
-    segments: list[str],
-    start: int,
-    index: int,
-    element: str,
-    base: int,
-    tcn: str,
-    value: str,
-    reason: str,
-) -> int:
-    """Reject the set for an unreadable element and resume after its SE (or at the next envelope)."""
-    segment = segments[index] if index < len(segments) else ""
-    values = segment.split(element)
-    tag = values[0][:20]
-    name = tag
-    if value and value in values[1:]:
-        name = f"{tag}{values.index(value):02d}"
-    _reject(
-        state,
-        marks,
-        "BAD_ELEMENT",
-        f"{name} value {value[:40]!r} {reason}: transaction set not loaded",
-        base + index,
-        tag,
-        tcn,
-        segment,
-        index,
-    )
-    return finish_rejected(state, segments, start, index + 1, element, base, tcn)
-
-
-def finish_rejected(
-    state: FileState, segments: list[str], start: int, index: int, element: str, base: int, tcn: str
-) -> int:
-    """After a rejection, skip to the set's end; its SE is still checked so count errors show."""
-    resume = skip_to_end(segments, index, element)
-    if resume > 0 and segments[resume - 1].split(element, 1)[0] == "SE":
-        state.issues.extend(set_trailer_issues(state, segments, start, resume - 1, element, base, tcn)[2])
-    return resume
-
-
-def skip_to_end(segments: list[str], index: int, element: str) -> int:
-    """Index after the next SE, or of the next envelope segment, or the end: where reading resumes."""
-    count = len(segments)
-    while index < count:
-        tag = segments[index].split(element, 1)[0]
-        if tag == "SE":
-            return index + 1
-        if tag in ENVELOPE_TAGS:
-            return index
-        index += 1
-    return count

@@ -11,9 +11,9 @@ import gc
 
 from orchestration.lib.x12.claim837 import claim_type_of, read_837
 from orchestration.lib.x12.envelope import Section, tokenize
-from orchestration.lib.x12.era835 import read_835, skip_to_end
+from orchestration.lib.x12.era835 import read_835
 from orchestration.lib.x12.model import ParseResult
-from orchestration.lib.x12.state import Envelope, FileState
+from orchestration.lib.x12.state import Envelope, FileState, skip_to_end
 from orchestration.lib.x12.values import interchange_date, reading_context
 
 _ERROR_BY_PROBLEM = {"NOT_X12": "error", "BAD_ISA": "error"}

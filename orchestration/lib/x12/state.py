@@ -7,6 +7,7 @@ from datetime import date
 from decimal import Decimal
 
 from orchestration.lib.x12.model import Issue
+from orchestration.lib.x12.values import BadElement
 
 X12_TABLES = (
     "era_transactions",
@@ -163,3 +164,73 @@ def set_trailer_issues(
             )
         )
     return declared, actual, issues
+
+
+def truncate_rows(state: FileState, names: tuple[str, ...], marks: tuple[int, ...]) -> None:
+    """Drop the rows a rejected set had appended to the tables ``names`` (their lengths were ``marks``)."""
+    tables = state.tables
+    for name, mark in zip(names, marks, strict=True):
+        del tables[name][mark:]
+
+
+def reject_bad_element(
+    state: FileState,
+    names: tuple[str, ...],
+    marks: tuple[int, ...],
+    segments: list[str],
+    start: int,
+    index: int,
+    element: str,
+    base: int,
+    tcn: str,
+    problem: Exception,
+) -> int:
+    """Reject the set for an unreadable element (its rows in ``names`` dropped back to ``marks``) and
+    return where reading resumes: after its SE, or at the next envelope. ``problem``: the
+    ``BadElement`` a converter raised (naming the value), or any other error of the set's reading."""
+    value, reason = (
+        (problem.value, problem.reason)
+        if isinstance(problem, BadElement)
+        else ("", f"unreadable ({problem})")
+    )
+    truncate_rows(state, names, marks)
+    segment = segments[index] if index < len(segments) else ""
+    values = segment.split(element)
+    tag = values[0][:20]
+    name = f"{tag}{values.index(value):02d}" if value and value in values[1:] else tag
+    state.add(
+        state.issue(
+            "error",
+            "BAD_ELEMENT",
+            f"{name} value {value[:40]!r} {reason}: transaction set not loaded",
+            base + index,
+            tag,
+            tcn or None,
+            segment,
+        )
+    )
+    state.rejected += 1
+    return finish_rejected(state, segments, start, index + 1, element, base, tcn)
+
+
+def finish_rejected(
+    state: FileState, segments: list[str], start: int, index: int, element: str, base: int, tcn: str
+) -> int:
+    """After a rejection, skip to the set's end; its SE is still checked so count errors show."""
+    resume = skip_to_end(segments, index, element)
+    if resume > 0 and segments[resume - 1].split(element, 1)[0] == "SE":
+        state.issues.extend(set_trailer_issues(state, segments, start, resume - 1, element, base, tcn)[2])
+    return resume
+
+
+def skip_to_end(segments: list[str], index: int, element: str) -> int:
+    """Index after the next SE, or of the next envelope segment, or the end: where reading resumes."""
+    count = len(segments)
+    while index < count:
+        tag = segments[index].split(element, 1)[0]
+        if tag == "SE":
+            return index + 1
+        if tag in ENVELOPE_TAGS:
+            return index
+        index += 1
+    return count

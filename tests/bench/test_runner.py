@@ -6,6 +6,8 @@ import sys
 import textwrap
 from pathlib import Path
 
+import pytest
+
 from orchestration.bench.runner import measure
 from orchestration.commands.bench import scaling, to_markdown
 
@@ -214,14 +216,13 @@ def test_callbacks_are_timed_100_times_unless_their_time_budget_runs_out(monkeyp
 
 
 def test_the_large_file_peers_run_on_one_synthetic_835_and_leave_nothing(tmp_path, monkeypatch) -> None:
-    from orchestration.bench import x12
     from orchestration.commands import bench
 
     seen = []
     monkeypatch.setattr(bench, "LARGE_FILE_BYTES", 50_000)
     monkeypatch.setattr(
-        x12,
-        "measure_x12",
+        bench,
+        "x12_peers_apart",
         lambda paths: seen.extend((p.name, p.stat().st_size) for p in paths) or {"files": 1},
     )
     assert bench._large_file_peers(tmp_path, seed=42) == {"files": 1}
@@ -230,8 +231,26 @@ def test_the_large_file_peers_run_on_one_synthetic_835_and_leave_nothing(tmp_pat
     assert list(tmp_path.iterdir()) == []  # the file and its folder removed
 
     def unavailable(paths):
-        raise ImportError("no oxedi")
+        raise bench.PeersFailed("exit 1: no oxedi")
 
-    monkeypatch.setattr(x12, "measure_x12", unavailable)
-    assert bench._large_file_peers(tmp_path, seed=42) == {"skipped": "x12 bench unavailable: no oxedi"}
+    monkeypatch.setattr(bench, "x12_peers_apart", unavailable)
+    assert bench._large_file_peers(tmp_path, seed=42) == {
+        "skipped": "x12 bench unavailable: exit 1: no oxedi"
+    }
     assert list(tmp_path.iterdir()) == []
+
+
+def test_the_readers_are_compared_in_a_process_of_their_own(tmp_path) -> None:
+    """``x12_peers_apart`` runs ``measure_x12`` in a child (not in the bench's grown heap) and reads
+    its report; a child that fails is reported, not taken for figures."""
+    from orchestration.bench.x12 import build_835
+    from orchestration.commands import bench
+
+    path = tmp_path / "small.835"
+    path.write_bytes(build_835(30_000, seed=7))
+    report = bench.x12_peers_apart([path], repeat=1)
+    assert report["files"] == 1 and report["bytes"] == path.stat().st_size
+    assert report["ours_into_duckdb_2_processes_mb_s"] > 0 and report["naive_split_mb_s"] > 0
+    assert report["peak_rss_mb_parent"] < 1500  # the child's own heap, not the bench's
+    with pytest.raises(bench.PeersFailed, match=r"(?s)exit 1: .*FileNotFoundError"):
+        bench.x12_peers_apart([tmp_path / "missing.835"], repeat=1)

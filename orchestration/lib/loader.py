@@ -264,45 +264,28 @@ def _resolved(path: Path, folders: dict[Path, Path]) -> Path:
     return folder / path.name
 
 
-def _arrow_type(sql_type: str) -> pa.DataType:
-    import pyarrow as pa
-
-    base = sql_type.split(" not null")[0].strip()
-    if base.startswith("decimal("):
-        precision, scale = (int(part) for part in base[len("decimal(") : -1].split(","))
-        return pa.decimal128(precision, scale)
-    return {
-        "varchar": pa.string(),
-        "bigint": pa.int64(),
-        "integer": pa.int32(),
-        "date": pa.date32(),
-        "timestamp": pa.timestamp("us"),
-        "boolean": pa.bool_(),
-        "double": pa.float64(),
-        "json": pa.string(),
-    }[base]
-
-
 @functools.cache
 def arrow_schema(table: str) -> pa.Schema:
     """The Arrow schema of a raw table (same names, order and types as the DuckDB table; every field
     nullable: NOT NULL is the database's to enforce, inside the file's transaction)."""
     import pyarrow as pa
 
-    return pa.schema([pa.field(name, _arrow_type(ctype)) for name, ctype in TABLES[table]])
+    from orchestration.lib.x12 import tables
+
+    return pa.schema([field.with_nullable(True) for field in tables.arrow_schema(table)])
 
 
 def rows_to_arrow(table: str, rows: Sequence[tuple[Any, ...]]) -> pa.Table:
-    """Reader tuples (raw-schema column order) -> Arrow table; column-wise, so it is fast."""
-    import pyarrow as pa
+    """Reader tuples (raw-schema column order) -> Arrow table in ``arrow_schema(table)``; column-wise,
+    so it is fast. A row of another width than the table raises ``ValueError`` naming both."""
+    from orchestration.lib.x12 import tables
 
     schema = arrow_schema(table)
-    width = len(schema)
-    if rows and len(rows[0]) != width:
-        raise ValueError(f"{table}: reader rows have {len(rows[0])} values, the table has {width} columns")
-    columns = list(zip(*rows, strict=True)) if rows else [() for _ in range(width)]
-    arrays = [pa.array(list(values), type=schema.field(i).type) for i, values in enumerate(columns)]
-    return pa.Table.from_arrays(arrays, schema=schema)
+    if rows and len(rows[0]) != len(schema):
+        raise ValueError(
+            f"{table}: reader rows have {len(rows[0])} values, the table has {len(schema)} columns"
+        )
+    return tables.rows_to_arrow(table, rows, schema)
 
 
 def _sum_column(table: pa.Table | None, column: str) -> Decimal:

@@ -51,13 +51,14 @@ def arrow_schema(table: str) -> pa.Schema:
     )
 
 
-def rows_to_arrow(table: str, rows: list[tuple]) -> pa.Table:
-    """One raw table's tuples to an Arrow table with the contract's names and types."""
-    schema = arrow_schema(table)
+def rows_to_arrow(table: str, rows: list[tuple], schema: pa.Schema | None = None) -> pa.Table:
+    """One raw table's tuples to an Arrow table with the contract's names and types (``schema``, by
+    default ``arrow_schema(table)``); a row of another length than the schema raises."""
+    schema = arrow_schema(table) if schema is None else schema
     if not rows:
         return schema.empty_table()
     # the rows turned into columns in one pass (a list per column through ``itemgetter`` went over
-    # the rows once per column: 15 % slower); a row of another length than the schema raises
+    # the rows once per column: 15 % slower)
     columns = zip(*rows, strict=True)
     arrays = [pa.array(column, type=field.type) for column, field in zip(columns, schema, strict=True)]
     return pa.Table.from_arrays(arrays, schema=schema)

@@ -347,6 +347,17 @@ def test_unreadable_values_are_bad_elements(segment: str, element_name: str) -> 
     assert all(not table for table in result.tables.values())
 
 
+def _assert_one_set_rejected_as_unreadable(result: ParseResult, control: str, segment_id: str) -> None:
+    """One set loaded, set ``control`` rejected at ``segment_id`` for an error that names no value."""
+    assert (result.transactions_loaded, result.transactions_rejected) == (1, 1)
+    assert codes(result) == [("error", "BAD_ELEMENT")]
+    issue = result.issues[0]
+    assert (issue.transaction_control_number, issue.segment_id) == (control, segment_id)
+    assert issue.message.endswith(
+        f"(transaction set {control}): {segment_id} value '' unreadable (boom): transaction set not loaded"
+    )
+
+
 def test_an_error_inside_a_835_set_rejects_that_set_as_unreadable(monkeypatch) -> None:
     """Any other error while a set is read (a reader bug, say) rejects that set only, named at its segment."""
     from orchestration.lib.x12 import era835
@@ -366,13 +377,7 @@ def test_an_error_inside_a_835_set_rejects_that_set_as_unreadable(monkeypatch) -
         [*header_835("100"), "CLP*PCN2*1*100*100**12*ICN2*11*1", "SVC*HC:J1100*100*100**1"], "0002"
     )
     result = parse(render(interchange([first, second])))
-    assert (result.transactions_loaded, result.transactions_rejected) == (1, 1)
-    assert codes(result) == [("error", "BAD_ELEMENT")]
-    issue = result.issues[0]
-    assert (issue.transaction_control_number, issue.segment_id) == ("0002", "SE")
-    assert issue.message.endswith(
-        "(transaction set 0002): SE value '' unreadable (boom): transaction set not loaded"
-    )
+    _assert_one_set_rejected_as_unreadable(result, "0002", "SE")
     assert [row[3] for row in result.tables["era_claims"]] == ["PCN1"]
     assert len(result.tables["era_service_lines"]) == 1
 
@@ -827,13 +832,7 @@ def test_an_error_inside_a_837_set_rejects_that_set_as_unreadable(monkeypatch) -
         )
     )
     result = parse(data, "claims.837")
-    assert (result.transactions_loaded, result.transactions_rejected) == (1, 1)
-    assert codes(result) == [("error", "BAD_ELEMENT")]
-    issue = result.issues[0]
-    assert (issue.transaction_control_number, issue.segment_id) == ("0101", "HI")
-    assert issue.message.endswith(
-        "(transaction set 0101): HI value '' unreadable (boom): transaction set not loaded"
-    )
+    _assert_one_set_rejected_as_unreadable(result, "0101", "HI")
     assert [row["patient_control_number"] for row in rows(result, "x837_claims")] == ["PCN0020"]
 
 

@@ -223,7 +223,7 @@ def test_in_process_runs_store_events_without_a_checkpoint_per_event(
     def two(context) -> int:  # unannotated: Dagster rejects the string annotation of a local function
         # during the run its event file keeps its WAL (stock Dagster checkpoints and removes it
         # after every event)
-        seen_during_run.append((runs_dir / f"{context.run_id}.db-wal").exists())
+        seen_during_run.append((runs_dir / f"{context.run.run_id}.db-wal").exists())
         return 2
 
     definitions = dg.Definitions(assets=[one, two], jobs=[dg.define_asset_job("probe_job")])

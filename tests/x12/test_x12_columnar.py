@@ -321,6 +321,29 @@ def test_segment_layouts_split_like_the_reference_tokenizer(terminator: str) -> 
         assert fast is not None, repr(terminator)
 
 
+@pytest.mark.parametrize("ending", [" ~", " ~\n", "~ ", "~\n\n", "~~\n", "\t~\r\n"])
+def test_padding_or_blanks_at_the_end_alone_split_like_the_reference(ending: str) -> None:
+    """The columnar split cuts each text's last terminator off before it splits (``_texts_to_split``):
+    a space before that terminator must still make the whole body stripped, as the reference's
+    ``needs_strip`` sees it, and in a pass with unpadded files only that body."""
+    from orchestration.lib.x12.columnar835 import read_835_columnar_many
+
+    text = render(interchange([SET_A, SET_A]), terminator="~\n").decode()
+    # a claim ending in a vertical tab: kept when the body is not stripped, dropped when it is
+    clp = text.index("CLP*")
+    clp_end = text.index("~", clp)
+    text = text[:clp_end] + "\x0b" + text[clp_end:]
+    data = (text.rstrip("~\n") + ending).encode()
+    fast = _assert_same(data)
+    assert fast is not None, repr(ending)
+    plain = render(interchange([SET_A]), terminator="~\n")
+    together = read_835_columnar_many([(plain, "a" * 16, "a.835"), (data, "0123456789abcdef", "b.835")])
+    assert all(result is not None for result in together)
+    reference = to_arrow(parse_x12(data, "0123456789abcdef", "b.835"))
+    for table, rows in reference.items():
+        assert together[1].arrow[table].equals(rows), (ending, table)
+
+
 @settings(max_examples=150, deadline=None, suppress_health_check=[HealthCheck.too_slow])
 @given(st.lists(MUTATION, min_size=1, max_size=4))
 def test_mutated_835s_read_the_same_or_are_declined(mutations: list[tuple[str, int, int, str]]) -> None:
@@ -400,3 +423,26 @@ def test_decimal_units_and_arrays_round_trip_with_nulls_signs_and_slices() -> No
     rebuilt = decimal_array(units, valid=np.array([True, False, True, True]))
     assert rebuilt.to_pylist() == [Decimal("12.34"), None, Decimal("-0.01"), Decimal("-5.00")]
     assert decimal_array(np.array([-1500], np.int64), scale=3).to_pylist() == [Decimal("-1.500")]
+
+
+NUMBER_TEXT = st.text(alphabet="0123456789.-+ e", max_size=19) | st.sampled_from(
+    ["", "-", ".", "-.", "-.5", "5.", "1" * 15, "1" * 16, "-" + "9" * 15 + ".99", "1" * 15 + ".", "0.-1"]
+)
+
+
+@settings(max_examples=300, deadline=None)
+@given(st.lists(NUMBER_TEXT, max_size=12), st.integers(min_value=0, max_value=3))
+def test_plain_numbers_agrees_with_the_pattern_it_replaces(texts: list[str], skip: int) -> None:
+    """``plain_numbers`` reads the bytes in NumPy where RE2 matched ``_PLAIN_NUMBER`` text by text;
+    both must agree on every array, sliced ones too (a slice's offsets do not start at zero)."""
+    import re
+
+    import pyarrow as pa
+
+    from orchestration.lib.x12.columnar835 import _PLAIN_NUMBER, plain_numbers
+
+    array = pa.array(["x-1.2.3"] * skip + texts, pa.string()).slice(skip)
+    expected = all(not text or re.fullmatch(_PLAIN_NUMBER, text) for text in texts)
+    assert plain_numbers(array) is expected, texts
+    # arrays of another layout (nulls, large offsets) take RE2, which must agree too
+    assert plain_numbers(pa.array([*texts, None], pa.large_string())) is expected, texts

@@ -11,7 +11,7 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from conftest import PASSWORD, callback_body, login_client
+from dash_helpers import PASSWORD, callback_body, login_client
 
 from dashboards.auth import UserError, add_user, ensure_demo_users, load_users, verify_password
 from orchestration.settings import REPO_ROOT

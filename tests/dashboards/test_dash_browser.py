@@ -23,7 +23,7 @@ from typing import Any
 
 import pyarrow.parquet as pq
 import pytest
-from conftest import PASSWORD, callback_body
+from dash_helpers import PASSWORD, callback_body
 
 from orchestration.settings import REPO_ROOT
 

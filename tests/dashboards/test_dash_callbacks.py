@@ -12,7 +12,7 @@ from typing import Any
 
 import pyarrow.parquet as pq
 import pytest
-from conftest import signed_in
+from dash_helpers import signed_in
 
 from dashboards import audit
 from dashboards.access import AccessDenied

@@ -12,7 +12,7 @@ from pathlib import Path
 from typing import Any
 
 import pyarrow.parquet as pq
-from conftest import callback_body, login_client
+from dash_helpers import callback_body, login_client
 from dash_snapshot_fixture import FIRST_SNAPSHOT, SECOND_SNAPSHOT
 
 CALL = callback_body(

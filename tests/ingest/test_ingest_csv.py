@@ -11,7 +11,7 @@ from decimal import Decimal as D
 from pathlib import Path
 
 import pytest
-from conftest import assert_same_raw, dump_raw, query
+from ingest_helpers import assert_same_raw, dump_raw, query
 
 from expectations.suites import SUITES_DIR, suite_definition, suite_json
 from orchestration.lib.csv_extracts import CSV_KINDS, detect_csv_kind, read_csv_text

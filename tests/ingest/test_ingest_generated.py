@@ -10,7 +10,7 @@ from fnmatch import fnmatch
 from pathlib import Path
 
 import pytest
-from conftest import query
+from ingest_helpers import query
 
 from orchestration.cli import main
 from orchestration.lib.loader import FileResult, load_files

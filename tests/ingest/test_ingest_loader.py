@@ -13,8 +13,8 @@ from typing import TYPE_CHECKING
 
 import hypothesis
 import pytest
-from conftest import dump_raw, query
 from hypothesis import strategies as st
+from ingest_helpers import dump_raw, query
 
 from orchestration.lib.loader import collect_files, load_files
 from orchestration.lib.raw_checks import CURRENT_FILES_SQL

@@ -13,7 +13,7 @@ from dataclasses import replace
 from pathlib import Path
 
 import pytest
-from conftest import query
+from ingest_helpers import query
 
 from orchestration.lib.loader import FileResult, load_files
 from orchestration.settings import REPO_ROOT, Settings, get_settings

@@ -13,7 +13,7 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from conftest import assert_same_raw, dump_raw, query
+from ingest_helpers import assert_same_raw, dump_raw, query
 from worker_crash import BrokenWorkers, DyingWorkers, FailingWorkers
 from x12_fixtures import Claim837, Remit, balanced_claim, claims_837p, remit_835
 

@@ -6,7 +6,7 @@ import json
 import threading
 from decimal import Decimal as D
 
-from conftest import assert_same_raw, dump_raw, query
+from ingest_helpers import assert_same_raw, dump_raw, query
 from x12_fixtures import Claim, Claim837, Line, Remit, balanced_claim, claims_837p, remit_835
 
 import orchestration.lib.loader as loader

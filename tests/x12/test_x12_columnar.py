@@ -87,21 +87,50 @@ def _unbalanced(data: bytes, occurrences: list[int]) -> bytes:
     return text.encode()
 
 
-def test_a_large_835_read_in_two_halves_equals_it_read_whole() -> None:
+@pytest.mark.parametrize("pieces", [2, 3, 4, 7])
+def test_a_large_835_read_in_pieces_equals_it_read_whole(monkeypatch, pieces: int) -> None:
+    from orchestration.lib.x12 import columnar835
     from orchestration.lib.x12.columnar835 import read_835_columnar_split
 
     data = _unbalanced(build_835(400_000, seed=31, claims_per_transaction=20), [2, 150, 151, -3])
     whole = _assert_same(data)
-    halves = read_835_columnar_split(data, "0123456789abcdef", "columnar.835")
+    read: list[int] = []
+    real = columnar835._read_half
+    monkeypatch.setattr(columnar835, "_read_half", lambda *call: read.append(call[3]) or real(*call))
+    halves = read_835_columnar_split(data, "0123456789abcdef", "columnar.835", pieces)
     assert whole is not None and halves is not None
     _assert_equal(halves, whole.arrow, whole)
+    assert len(read) == pieces and min(read) == 1  # cut in the text (``_halves`` cuts in two only)
     # warnings in both halves, in file order, with the file's own segment positions
     warned = [issue.segment_position for issue in halves.issues if issue.issue_code == "UNBALANCED_LINE"]
     assert len(warned) == 4 and warned == sorted(warned)
     sets = sorted(
         {int(i.transaction_control_number) for i in halves.issues if i.issue_code == "UNBALANCED_LINE"}
     )
-    assert sets[0] <= whole.transactions_loaded // 2 < sets[-1]  # the cut is before the middle set
+    assert sets[0] <= whole.transactions_loaded // 2 < sets[-1]
+
+
+def test_a_lone_835_is_read_in_an_even_number_of_pieces_of_about_32_mb() -> None:
+    from orchestration.lib.x12.columnar835 import PIECE_BYTES, piece_count
+
+    assert PIECE_BYTES == 32_000_000
+    sizes = (8_000_000, 10_000_000, 50_000_000, 100_000_000, 250_000_000, 1_000_000_000)
+    assert [piece_count(size) for size in sizes] == [2, 2, 2, 4, 8, 32]
+
+
+def test_more_pieces_than_sets_reads_in_as_many_pieces_as_sets(monkeypatch) -> None:
+    from orchestration.lib.x12 import columnar835
+    from orchestration.lib.x12.columnar835 import read_835_columnar_split
+
+    data = render(interchange([SET_A, SET_A, SET_A]))
+    read: list[int] = []
+    real = columnar835._read_half
+    monkeypatch.setattr(columnar835, "_read_half", lambda *call: read.append(call[3]) or real(*call))
+    whole = _assert_same(data)
+    pieces = read_835_columnar_split(data, "0123456789abcdef", "columnar.835", 8)
+    assert whole is not None and pieces is not None
+    _assert_equal(pieces, whole.arrow, whole)
+    assert len(read) == 3  # one set each
 
 
 def _spy_on_segment_cut(monkeypatch) -> list[bool]:
@@ -351,14 +380,18 @@ def test_mutated_835s_read_the_same_or_are_declined(mutations: list[tuple[str, i
 
 
 @settings(max_examples=150, deadline=None, suppress_health_check=[HealthCheck.too_slow])
-@given(st.lists(MUTATION, min_size=0, max_size=4), st.sampled_from(["~", "~\n", " ~\t"]))
+@given(
+    st.lists(MUTATION, min_size=0, max_size=4),
+    st.sampled_from(["~", "~\n", " ~\t"]),
+    st.integers(min_value=2, max_value=4),
+)
 def test_mutated_835s_read_in_halves_equal_the_whole_read(
-    mutations: list[tuple[str, int, int, str]], terminator: str
+    mutations: list[tuple[str, int, int, str]], terminator: str, pieces: int
 ) -> None:
     from orchestration.lib.x12.columnar835 import read_835_columnar_split
 
     data = render(mutate(interchange([SET_A, SET_A, SET_A]), mutations), terminator=terminator)
-    halves = read_835_columnar_split(data, "0123456789abcdef", "columnar.835")
+    halves = read_835_columnar_split(data, "0123456789abcdef", "columnar.835", pieces)
     whole = _assert_same(data)  # and the whole read equals the reference reader
     if halves is not None:  # an answer only where the whole read answers, and the same one
         assert whole is not None

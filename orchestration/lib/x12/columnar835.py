@@ -172,21 +172,34 @@ def read_835_columnar_many(files: Sequence[tuple[bytes, str, str]]) -> list[Pars
     return results
 
 
-# A lone 835 at least this large is worth reading as two halves on two threads.
+# A lone 835 at least this large is worth reading in pieces on two threads.
 SPLIT_MIN_BYTES = 8_000_000
+# ... in pieces of about this size, two at a time: the arrays a piece is read through take about
+# nine times its size, so the pieces, not the file, set that part of the peak. One 250 MB 835 in two
+# halves peaked at 3,428-3,667 MB; in 16 pieces of 16 MB at 2,452-2,475 MB (6.9-7.4 s); in 8 of
+# 32 MB at 2,360-2,386 MB (6.1-6.4 s, against 8.0 s in halves), where the insert sets the peak.
+PIECE_BYTES = 32_000_000
 
 
-def read_835_columnar_split(data: bytes, file_id: str, file_name: str) -> ParseResult | None:
+def piece_count(size: int) -> int:
+    """How many pieces a lone 835 of ``size`` bytes is read in: an even number (two threads each
+    read the same share), at least two, pieces of about ``PIECE_BYTES``."""
+    return 2 * max(1, round(size / (2 * PIECE_BYTES)))
+
+
+def read_835_columnar_split(
+    data: bytes, file_id: str, file_name: str, pieces: int | None = None
+) -> ParseResult | None:
     """``read_835_columnar`` of one large file on two threads, or ``None`` (then read it whole).
 
-    Its interchange is cut before the transaction set in the middle into two interchanges: the
-    first half closed with a GE counting its sets and the file's IEA, the second opened with the
-    file's ISA and GS and closed with a GE counting its sets. Both are read at once (the kernels
-    release the interpreter lock) with the file's own segment positions, and their results are
-    joined in file order: the same tables, issues and counts as the file read whole. Only a file
-    with one interchange, one functional group, two sets or more and trailers that count right is
-    cut (the trailers are checked here as the whole read would check them); if either half is
-    declined, so is the file.
+    Its interchange is cut before transaction sets into ``pieces`` interchanges (default
+    ``piece_count``): the first closed with a GE counting its sets and the file's IEA, each other
+    opened with the file's ISA and GS and closed with a GE counting its sets (the last with the
+    file's IEA). They are read two at a time (the kernels release the interpreter lock) with the
+    file's own segment positions, and their results are joined in file order: the same tables,
+    issues and counts as the file read whole. Only a file with one interchange, one functional
+    group, two sets or more and trailers that count right is cut (the trailers are checked here as
+    the whole read would check them); if any piece is declined, so is the file.
     """
     try:
         tokenized = tokenize(data, split=_Body)
@@ -195,76 +208,83 @@ def read_835_columnar_split(data: bytes, file_id: str, file_name: str) -> ParseR
         section = tokenized.sections[0]
         if section.isa is None:
             return None
-        halves = _text_halves(section)
-        if halves is None:  # cut where the segments are split (a file _text_halves cannot cut)
+        cut = _text_pieces(section, pieces or piece_count(len(data)))
+        if cut is None:  # cut in two where the segments are split (a file _text_pieces cannot cut)
             _split_bodies([section.segments])
-            halves = _halves(section)
+            cut = _halves(section)
     except _DECLINE:
         return None
-    if halves is None:
+    if cut is None:
         return None
-    first, second, cut, count = halves
-    head, tail = _on_two_threads(
-        _read_half, (first, file_id, file_name, 1), (second, file_id, file_name, cut - 1)
+    sections, firsts, count = cut
+    del tokenized, section, cut  # the whole text: each piece holds its own segments now
+    read = _two_at_a_time(
+        _read_half,
+        [(piece, file_id, file_name, first) for piece, first in zip(sections, firsts, strict=True)],
     )
-    if head is None or tail is None:
+    if any(result is None or result.arrow is None for result in read):
         return None
-    assert head.arrow is not None and tail.arrow is not None
     return ParseResult(
         file_id=file_id,
         kind="835",
         tables={name: [] for name in X12_TABLES},
-        issues=[*head.issues, *tail.issues],  # sorted by set within each half, the halves in order
-        transactions_loaded=head.transactions_loaded + tail.transactions_loaded,
+        # sorted by set within each piece, the pieces in file order
+        issues=[issue for result in read for issue in result.issues],
+        transactions_loaded=sum(result.transactions_loaded for result in read),
         transactions_rejected=0,
         segment_count=count,
-        arrow={name: pa.concat_tables([head.arrow[name], tail.arrow[name]]) for name in X12_TABLES},
+        arrow={name: pa.concat_tables([result.arrow[name] for result in read]) for name in X12_TABLES},
     )
 
 
-def _on_two_threads(work: Callable[..., T], first: tuple, second: tuple) -> tuple[T, T]:
-    """``work(*first)`` on this thread while ``work(*second)`` runs on another (the kernels release
-    the interpreter lock); both results, or the first exception (after both have ended)."""
-    with ThreadPoolExecutor(max_workers=1, thread_name_prefix="rcm-835-half") as pool:
-        later = pool.submit(work, *second)
-        return work(*first), later.result()
+def _two_at_a_time(work: Callable[..., T], calls: list[tuple]) -> list[T]:
+    """``work(*call)`` for every call, two at a time on two threads (the kernels release the
+    interpreter lock); the results in order, or the first exception (after the running calls end)."""
+    with ThreadPoolExecutor(max_workers=2, thread_name_prefix="rcm-835-piece") as pool:
+        return list(pool.map(lambda call: work(*call), calls))
 
 
-def _text_halves(section: Section) -> tuple[Section, Section, int, int] | None:
-    """``_halves`` with the interchange's text cut before its segments are split, and each half
-    split on its own thread (splitting 50 MB of text on one thread took 0.19-0.43 s before the two
-    halves could start). None when the text gives no cut that reads like the whole: no ``ST`` right
-    after a terminator (line breaks between them allowed) past the middle, padding in one half only
-    (the whole read strips every segment of a body or none), or an envelope ``_halves`` would not
-    cut either. Raises what ``_check_trailer`` raises where the whole read would report a trailer.
+def _text_pieces(section: Section, pieces: int) -> tuple[list[Section], list[int], int] | None:
+    """``_halves`` with the interchange's text cut in ``pieces`` before its segments are split, and
+    the pieces split two at a time (splitting 50 MB of text on one thread took 0.19-0.43 s before
+    the two halves could start). None when the text gives no cut that reads like the whole: no
+    ``ST`` right after a terminator (line breaks between them allowed) past the middle, padding in
+    some pieces only (the whole read strips every segment of a body or none), or an envelope
+    ``_halves`` would not cut either. Fewer pieces where sets are fewer than ``pieces``. Raises
+    what ``_check_trailer`` raises where the whole read would report a trailer.
     """
     body = section.segments
     assert isinstance(body, _Body)
     text, terminator, element = body.text, body.terminator, section.element
     # a segment starts after a terminator, line breaks dropped (``_split_bodies``): ``~\r\nST*`` starts
-    # a transaction set; spaces are left out so that no padding spans the cut
-    found = re.compile(re.escape(terminator) + r"[\r\n]*ST" + re.escape(element)).search(text, len(text) // 2)
-    if found is None:
+    # a transaction set; spaces are left out so that no padding spans a cut
+    set_start = re.compile(re.escape(terminator) + r"[\r\n]*ST" + re.escape(element))
+    cuts = [0]
+    for number in range(1, pieces):
+        found = set_start.search(text, max(len(text) * number // pieces, cuts[-1] + 1))
+        if found is None:
+            break
+        cuts.append(found.start() + len(terminator))
+    if len(cuts) < 2:
         return None
-    cut_at = found.start() + len(terminator)
-    head, tail = _Body(text[:cut_at], terminator), _Body(text[cut_at:], terminator)
-    head_facts, tail_facts = _on_two_threads(_envelope_facts, (head, element), (tail, element))
-    if head.padded != tail.padded:
+    bodies = [
+        _Body(text[start:end], terminator) for start, end in zip(cuts, [*cuts[1:], len(text)], strict=True)
+    ]
+    facts = _two_at_a_time(_envelope_facts, [(piece, element) for piece in bodies])
+    if len({piece.padded for piece in bodies}) != 1:
         return None
-    head_segments, tail_segments = head.segments, tail.segments
-    assert head_segments is not None and tail_segments is not None
-    head_sets, head_tags = head_facts
-    tail_sets, tail_tags = tail_facts
-    # the whole interchange: ISA and GS first, one of each; sets on both sides; GE and IEA last
+    last = len(bodies[-1])
+    # the whole interchange: ISA and GS first, one of each; sets in every piece, each piece but the
+    # first opening one; GE and IEA last
     if not (
-        len(head_sets) >= 1
-        and len(tail_sets) >= 1
-        and tail_sets[0] == 0
-        and head_tags == [(0, "ISA"), (1, "GS")]
-        and tail_tags == [(len(tail_segments) - 2, "GE"), (len(tail_segments) - 1, "IEA")]
+        all(len(sets) >= 1 for sets, _tags in facts)
+        and all(sets[0] == 0 for sets, _tags in facts[1:])
+        and facts[0][1] == [(0, "ISA"), (1, "GS")]
+        and all(tags == [] for _sets, tags in facts[1:-1])
+        and facts[-1][1] == [(last - 2, "GE"), (last - 1, "IEA")]
     ):
         return None
-    return _two_interchanges(section, head_segments, tail_segments, len(head_sets), len(tail_sets))
+    return _interchanges(section, [piece.segments for piece in bodies], [len(sets) for sets, _tags in facts])
 
 
 def _envelope_facts(body: _Body, element: str) -> tuple[np.ndarray, list[tuple[int, str]]]:
@@ -287,9 +307,10 @@ def _sets_and_envelope(segments: pa.Array, element: str) -> tuple[np.ndarray, li
     return sets, tags
 
 
-def _halves(section: Section) -> tuple[Section, Section, int, int] | None:
-    """The two interchanges ``read_835_columnar_split`` reads, the index of the cut, and the count
-    of the file's segments; None when the file does not have the shape it needs."""
+def _halves(section: Section) -> tuple[list[Section], list[int], int] | None:
+    """The two interchanges ``read_835_columnar_split`` reads, the segment position of each one's
+    first segment, and the count of the file's segments; None when the file does not have the shape
+    it needs."""
     segments = section.segments.segments
     element = section.element
     count = len(segments)
@@ -301,36 +322,43 @@ def _halves(section: Section) -> tuple[Section, Section, int, int] | None:
         return None
     cut = int(sets[len(sets) // 2])
     head_sets = len(sets) // 2
-    return _two_interchanges(
-        section, segments.slice(0, cut), segments.slice(cut), head_sets, len(sets) - head_sets
+    return _interchanges(
+        section, [segments.slice(0, cut), segments.slice(cut)], [head_sets, len(sets) - head_sets]
     )
 
 
-def _two_interchanges(
-    section: Section, head: pa.Array, tail: pa.Array, head_sets: int, tail_sets: int
-) -> tuple[Section, Section, int, int]:
-    """The interchanges of a file cut before a transaction set: ``head`` (the file's ISA, GS and the
-    sets before the cut) closed with a GE counting its sets and the file's IEA; ``tail`` (the sets
-    after the cut, the file's GE and IEA) opened with the file's ISA and GS and its GE counting its
-    sets. Also the index of the cut and the file's segment count. Raises ``_Fallback`` where the
-    whole read would report the file's GE or IEA (``_Batch._envelope``'s checks): the reference
-    reader reports wrong counts, so such a file is not cut.
+def _interchanges(
+    section: Section, pieces: list[pa.Array], sets: list[int]
+) -> tuple[list[Section], list[int], int]:
+    """The interchanges of a file cut before transaction sets into ``pieces`` (the first holds the
+    file's ISA and GS, the last its GE and IEA; ``sets``: the count of sets in each): the first
+    closed with a GE counting its sets and the file's IEA, each other opened with the file's ISA and
+    GS and closed the same way. Also the segment position each one's first segment reads as (so the
+    opening ISA and GS of a later piece take the two positions before its first set's ST), and the
+    file's segment count. Raises ``_Fallback`` where the whole read would report the file's GE or
+    IEA (``_Batch._envelope``'s checks): the reference reader reports wrong counts, so such a file
+    is not cut.
     """
     element = section.element
+    head, tail = pieces[0], pieces[-1]
     gs = head[1].as_py()
     ge, iea = tail.slice(len(tail) - 2, 2).to_pylist()
     gs_values, ge_values, iea_values = (text.split(element) for text in (gs, ge, iea))
     isa_values = section.isa or []
-    _check_trailer(ge_values, head_sets + tail_sets, (gs_values[6] if len(gs_values) > 6 else "") or None)
+    _check_trailer(ge_values, sum(sets), (gs_values[6] if len(gs_values) > 6 else "") or None)
     _check_trailer(iea_values, 1, (isa_values[13].strip() if len(isa_values) > 13 else "") or None)
-
-    def trailer(sets_in_half: int) -> pa.Array:
-        return pa.array([element.join(["GE", str(sets_in_half), *ge_values[2:]]), iea], pa.string())
-
-    first = pa.concat_arrays([head, trailer(head_sets)])
-    second = pa.concat_arrays([head.slice(0, 2), tail.slice(0, len(tail) - 2), trailer(tail_sets)])
-    cut = len(head)
-    return _section_of(section, first), _section_of(section, second), cut, cut + len(tail)
+    opening = head.slice(0, 2)
+    sections, firsts = [], []
+    position = 1  # of the piece's first segment of the file
+    for number, (piece, count) in enumerate(zip(pieces, sets, strict=True)):
+        own = piece.slice(0, len(piece) - 2) if number == len(pieces) - 1 else piece
+        closing = pa.array([element.join(["GE", str(count), *ge_values[2:]]), iea], pa.string())
+        sections.append(
+            _section_of(section, pa.concat_arrays([own, closing] if number == 0 else [opening, own, closing]))
+        )
+        firsts.append(position if number == 0 else position - 2)
+        position += len(own)
+    return sections, firsts, sum(len(piece) for piece in pieces)
 
 
 def _section_of(section: Section, segments: pa.Array) -> Section:

@@ -176,8 +176,8 @@ def read_835_columnar_many(files: Sequence[tuple[bytes, str, str]]) -> list[Pars
 SPLIT_MIN_BYTES = 8_000_000
 # ... in pieces of about this size, two at a time: the arrays a piece is read through take about
 # nine times its size, so the pieces, not the file, set that part of the peak. One 250 MB 835 in two
-# halves peaked at 3,428-3,667 MB; in 16 pieces of 16 MB at 2,452-2,475 MB (6.9-7.4 s); in 8 of
-# 32 MB at 2,360-2,386 MB (6.1-6.4 s, against 8.0 s in halves), where the insert sets the peak.
+# halves peaked at 3,510-3,755 MB; in 16 pieces of 16 MB at 2,511-2,535 MB (6.9-7.4 s); in 8 of
+# 32 MB at 2,416-2,443 MB (6.1-6.4 s, against 8.0 s in halves), where the insert sets the peak.
 PIECE_BYTES = 32_000_000
 
 

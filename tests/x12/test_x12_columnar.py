@@ -95,8 +95,8 @@ def test_a_large_835_read_in_pieces_equals_it_read_whole(monkeypatch, pieces: in
     data = _unbalanced(build_835(400_000, seed=31, claims_per_transaction=20), [2, 150, 151, -3])
     whole = _assert_same(data)
     read: list[int] = []
-    real = columnar835._read_half
-    monkeypatch.setattr(columnar835, "_read_half", lambda *call: read.append(call[3]) or real(*call))
+    real = columnar835._read_piece
+    monkeypatch.setattr(columnar835, "_read_piece", lambda *call: read.append(call[3]) or real(*call))
     halves = read_835_columnar_split(data, "0123456789abcdef", "columnar.835", pieces)
     assert whole is not None and halves is not None
     _assert_equal(halves, whole.arrow, whole)
@@ -124,8 +124,8 @@ def test_more_pieces_than_sets_reads_in_as_many_pieces_as_sets(monkeypatch) -> N
 
     data = render(interchange([SET_A, SET_A, SET_A]))
     read: list[int] = []
-    real = columnar835._read_half
-    monkeypatch.setattr(columnar835, "_read_half", lambda *call: read.append(call[3]) or real(*call))
+    real = columnar835._read_piece
+    monkeypatch.setattr(columnar835, "_read_piece", lambda *call: read.append(call[3]) or real(*call))
     whole = _assert_same(data)
     pieces = read_835_columnar_split(data, "0123456789abcdef", "columnar.835", 8)
     assert whole is not None and pieces is not None

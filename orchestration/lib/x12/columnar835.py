@@ -219,7 +219,7 @@ def read_835_columnar_split(
     sections, firsts, count = cut
     del tokenized, section, cut  # the whole text: each piece holds its own segments now
     read = _two_at_a_time(
-        _read_half,
+        _read_piece,
         [(piece, file_id, file_name, first) for piece, first in zip(sections, firsts, strict=True)],
     )
     if any(result is None or result.arrow is None for result in read):
@@ -239,19 +239,24 @@ def read_835_columnar_split(
 
 def _two_at_a_time(work: Callable[..., T], calls: list[tuple]) -> list[T]:
     """``work(*call)`` for every call, two at a time on two threads (the kernels release the
-    interpreter lock); the results in order, or the first exception (after the running calls end)."""
-    with ThreadPoolExecutor(max_workers=2, thread_name_prefix="rcm-835-piece") as pool:
+    interpreter lock); the results in order, or the first exception (after the running calls end;
+    the calls not started are dropped)."""
+    pool = ThreadPoolExecutor(max_workers=2, thread_name_prefix="rcm-835-piece")
+    try:
         return list(pool.map(lambda call: work(*call), calls))
+    finally:
+        pool.shutdown(wait=True, cancel_futures=True)
 
 
 def _text_pieces(section: Section, pieces: int) -> tuple[list[Section], list[int], int] | None:
     """``_halves`` with the interchange's text cut in ``pieces`` before its segments are split, and
     the pieces split two at a time (splitting 50 MB of text on one thread took 0.19-0.43 s before
-    the two halves could start). None when the text gives no cut that reads like the whole: no
-    ``ST`` right after a terminator (line breaks between them allowed) past the middle, padding in
-    some pieces only (the whole read strips every segment of a body or none), or an envelope
-    ``_halves`` would not cut either. Fewer pieces where sets are fewer than ``pieces``. Raises
-    what ``_check_trailer`` raises where the whole read would report a trailer.
+    the two halves could start). Each cut is before the first ``ST`` right after a terminator (line
+    breaks between them allowed) past its share of the text; fewer pieces where no such ``ST`` is
+    left. None when the text gives no cut that reads like the whole: no such ``ST`` past the first
+    share, padding in some pieces only (the whole read strips every segment of a body or none), or
+    an envelope ``_halves`` would not cut either. Raises what ``_check_trailer`` raises where the
+    whole read would report a trailer.
     """
     body = section.segments
     assert isinstance(body, _Body)
@@ -367,7 +372,7 @@ def _section_of(section: Section, segments: pa.Array) -> Section:
     return dataclasses.replace(section, segments=body)  # type: ignore[arg-type]
 
 
-def _read_half(section: Section, file_id: str, file_name: str, first_position: int) -> ParseResult | None:
+def _read_piece(section: Section, file_id: str, file_name: str, first_position: int) -> ParseResult | None:
     try:
         return _read_prepared([(0, FileState(file_id, file_name), [section])], first_position)[0]
     except _DECLINE:

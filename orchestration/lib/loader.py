@@ -1342,11 +1342,11 @@ def _parse_x12_chunk_rows(
     try:
         columnar: dict[int, Any] = {}
         if alone and len(candidates) == 1 and len(blobs[candidates[0]] or b"") >= SPLIT_MIN_BYTES:
-            # the load's one large 835: both cores on its two halves (None: read whole below)
+            # the load's one large 835: both cores on its pieces (None: read whole below)
             lone = candidates[0]
-            halves = read_835_columnar_split(blobs[lone], entries[lone][1], Path(entries[lone][0]).name)
-            if halves is not None:
-                columnar = {lone: halves}
+            pieces = read_835_columnar_split(blobs[lone], entries[lone][1], Path(entries[lone][0]).name)
+            if pieces is not None:
+                columnar = {lone: pieces}
         if not columnar:
             columnar = dict(
                 zip(

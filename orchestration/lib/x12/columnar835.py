@@ -396,8 +396,8 @@ def _read_prepared(
 ) -> dict[int, ParseResult]:
     """The files' tokenized interchanges in one ``_Batch``; results by the caller's file index.
 
-    ``first_position``: the segment position of each file's first segment (1; a later half of a
-    file read in two, ``read_835_columnar_split``, starts further on).
+    ``first_position``: the segment position of each file's first segment (1; a later piece of a
+    file read in pieces, ``read_835_columnar_split``, starts further on).
     """
     parts: list[tuple[Section, int, int]] = []
     segment_counts = []

@@ -488,7 +488,7 @@ def measure_x12(paths: list[Path], pyx12_bytes: int = 1_000_000, repeat: int = 3
 
     def ours_chunked_arrow_2_threads() -> None:
         # what the loader does when every file is an 835 the columnar reader may take; a load of one
-        # chunk (one large file) reads a large 835 in it in two halves on two threads, as here
+        # chunk (one large file) reads a large 835 in it in pieces on two threads, as here
         alone = len(chunks) == 1
         with ThreadPoolExecutor(max_workers=2) as pool:
             list(pool.map(lambda chunk: _parse_x12_chunk(chunk, False, alone=alone), chunks))

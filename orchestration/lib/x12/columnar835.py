@@ -32,7 +32,7 @@ import numpy as np
 import pyarrow as pa
 import pyarrow.compute as pc
 
-from orchestration.lib.x12.envelope import _WHITESPACE, Section, tokenize
+from orchestration.lib.x12.envelope import _WHITESPACE, Section, tokenize, without_line_breaks
 from orchestration.lib.x12.era835 import _IGNORED, read_header_party, transaction_row
 from orchestration.lib.x12.model import ParseResult
 from orchestration.lib.x12.state import (
@@ -251,7 +251,7 @@ def _two_at_a_time(work: Callable[..., T], calls: list[tuple]) -> list[T]:
 def _text_pieces(section: Section, pieces: int) -> tuple[list[Section], list[int], int] | None:
     """``_halves`` with the interchange's text cut in ``pieces`` before its segments are split, and
     the pieces split two at a time (splitting 50 MB of text on one thread took 0.19-0.43 s before
-    the two halves could start). Each cut is before the first ``ST`` right after a terminator (line
+    the reads of its pieces could start). Each cut is before the first ``ST`` right after a terminator (line
     breaks between them allowed) past its share of the text; fewer pieces where no such ``ST`` is
     left. None when the text gives no cut that reads like the whole: no such ``ST`` past the first
     share, padding in some pieces only (the whole read strips every segment of a body or none), or
@@ -507,11 +507,7 @@ def _texts_to_split(group: list[_Body], terminator: str) -> tuple[pa.Array, np.n
     texts = []
     ends_spaced = np.zeros(len(group), bool)
     for number, body in enumerate(group):
-        text = body.text
-        if "\r" in text:
-            text = text.replace("\r", "")
-        if "\n" in text:
-            text = text.replace("\n", "")
+        text = without_line_breaks(body.text)
         if text.endswith(terminator):
             ends_spaced[number] = text.endswith(" " + terminator)
             text = text[: -len(terminator)]

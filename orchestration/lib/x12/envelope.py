@@ -64,12 +64,21 @@ def decode(data: bytes) -> str:
     return data.decode("utf-8", "replace")
 
 
+def without_line_breaks(body: str) -> str:
+    """``body`` without CR and LF: line breaks are never data in X12 (a segment terminator other
+    than a line break may be followed or preceded by them)."""
+    if "\r" in body:
+        body = body.replace("\r", "")
+    if "\n" in body:
+        body = body.replace("\n", "")
+    return body
+
+
 def _split_segments(body: str, terminator: str) -> list[str]:
     """Split on the terminator, strip whitespace (CR/LF, indentation) around each segment, drop blanks."""
     if terminator == "\n":
         return [text for part in body.splitlines() if (text := part.strip(_WHITESPACE))]
-    if "\n" in body or "\r" in body:  # line breaks are never data in X12: drop them in one pass
-        body = body.replace("\r", "").replace("\n", "")
+    body = without_line_breaks(body)
     parts = body.split(terminator)
     if needs_strip(body, terminator):
         return [text for part in parts if (text := part.strip(_WHITESPACE))]

@@ -12,7 +12,13 @@ import time
 import pytest
 
 from orchestration.lib.loader import load_files
-from orchestration.lib.warehouse import WarehouseBusyError, holds_writer_lock, open_warehouse, writer_lock
+from orchestration.lib.warehouse import (
+    WRITER_ROW_GROUP_SIZE,
+    WarehouseBusyError,
+    holds_writer_lock,
+    open_warehouse,
+    writer_lock,
+)
 from orchestration.settings import REPO_ROOT
 
 HOLDER = """
@@ -103,3 +109,22 @@ def test_warehouse_connections_are_capped_like_dbt(settings, monkeypatch: pytest
     monkeypatch.setenv("RCM_DUCKDB_MEMORY_LIMIT", "512MB")
     with writer_lock(settings, timeout=0), open_warehouse(settings) as con:
         assert con.execute("select current_setting('memory_limit')").fetchone() == ("488.2 MiB",)
+
+
+def test_writers_fill_row_groups_of_their_own_size_and_readers_see_one_warehouse(settings) -> None:
+    """A writer's connection attaches the file with WRITER_ROW_GROUP_SIZE (so a large load's rows are
+    written while it inserts, not all at its commit), under the catalog name and spill folder that
+    ``duckdb.connect(path)`` gives; a read-only connection and dbt see the same tables."""
+    rows = WRITER_ROW_GROUP_SIZE * 2 + 5
+    with writer_lock(settings, timeout=0), open_warehouse(settings) as con:
+        assert con.execute("select current_database(), current_schema()").fetchone() == ("warehouse", "main")
+        assert con.execute("select current_setting('temp_directory')").fetchone() == (
+            f"{settings.warehouse_path}.tmp",
+        )
+        con.execute(f"create table raw.row_groups as select range as i from range({rows})")
+    with open_warehouse(settings, read_only=True) as con:
+        assert con.execute("select count(*) from raw.row_groups").fetchone() == (rows,)
+        groups = con.execute(
+            "select count(distinct row_group_id) from pragma_storage_info('raw.row_groups')"
+        ).fetchone()
+    assert groups == (3,)  # 122,880 rows by default: one group

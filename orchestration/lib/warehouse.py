@@ -184,10 +184,11 @@ def memory_limit() -> str:
 # 835: 110,915 adjustments, 59,361 lines), so before, its commit did all of that work: 0.11 s of a
 # 0.4 s load. With groups of 16,384 rows, `load_files` of that one file took 0.322 s against 0.416 s
 # (medians of 12 loads each, alternating processes), the 1M demo's 1,223 835s 11.06 s against
-# 12.13 s, its whole X12 folder 34.1 s against 37.4 s; 8,192 rows gained no more (0.316 s). The
-# price: that folder's warehouse is 314.6 MB against 287.3 MB; queries on its raw tables ran as fast
-# (22 and 257-268 ms). It is an option of the attachment, not of the file: dbt's own connection
-# builds its models in groups of the default size.
+# 12.13 s, its whole X12 folder 34.1 s against 37.4 s; 8,192 rows gained no more (0.316 s). Right
+# after a load the file holds more free blocks (the X12 folder: 314.6 MB against 287.3 MB), which
+# the build's tables then reuse: after a full build at 1M, 4,206 MB against 4,191 MB; the builds
+# took as long (docs/adr/0009-writer-row-groups.md). It is an option of the attachment, not of the
+# file: dbt's own connection builds its models in groups of the default size.
 WRITER_ROW_GROUP_SIZE = 16_384
 
 

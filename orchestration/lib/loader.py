@@ -56,6 +56,8 @@ if TYPE_CHECKING:
     import numpy as np
     import pyarrow as pa
 
+    from orchestration.lib.x12.columnar835 import BatchTables, FileTables
+
 log = logging.getLogger(__name__)
 
 LOADED = "loaded"
@@ -1282,6 +1284,7 @@ def _parse_x12_chunk_rows(
 
     from orchestration.lib.x12.columnar835 import (
         SPLIT_MIN_BYTES,
+        FileTables,
         columnar_candidate,
         read_835_columnar_many,
         read_835_columnar_split,
@@ -1310,6 +1313,8 @@ def _parse_x12_chunk_rows(
                 parts.setdefault(name, []).append(_in_raw_schema(name, table))
         combined.clear()
         converting_seconds += time.perf_counter() - converting
+
+    run = _BatchRun(parts)  # consecutive files of one columnar batch, taken as one slice
 
     blobs: list[bytes | None] = []
     for path_text, file_id in entries:
@@ -1377,8 +1382,9 @@ def _parse_x12_chunk_rows(
             files.append(None)
             continue
         counts: dict[str, int] = {}
+        lazy = isinstance(result.arrow, FileTables)
         rows_of = result.arrow if result.arrow is not None else result.tables
-        for name, rows in rows_of.items():
+        for name, rows in rows_of.items() if not lazy else ():
             size = rows.num_rows if result.arrow is not None else len(rows)
             if size:
                 if name not in DATA_TABLES:  # let the loader report it, file by file
@@ -1386,11 +1392,17 @@ def _parse_x12_chunk_rows(
                     break
                 counts[name] = size
         else:
-            if result.arrow is not None:
+            if lazy:  # era_* tables only (all in DATA_TABLES), counted without slicing them
+                counts = {name: size for name in result.arrow if (size := result.arrow.count(name))}
                 convert_rows()  # the rows of the files before it go first
+                run.extend(result.arrow)
+            elif result.arrow is not None:
+                run.flush()
+                convert_rows()
                 for name in counts:  # put in the raw schema below, per run of one schema
                     parts.setdefault(name, []).append(result.arrow[name])
             else:
+                run.flush()  # the columnar files before it go first
                 for name in counts:
                     combined.setdefault(name, []).extend(result.tables[name])
             files.append(
@@ -1408,6 +1420,7 @@ def _parse_x12_chunk_rows(
                     + (columnar_seconds * len(data) / columnar_bytes if result.arrow is not None else 0.0),
                 )
             )
+    run.flush()
     convert_rows()
     parts = {name: _runs_in_raw_schema(name, tables) for name, tables in parts.items()}
     parse_seconds = time.perf_counter() - started - converting_seconds
@@ -1424,6 +1437,30 @@ def _parse_x12_chunk_rows(
         for name, tables in parts.items()
     }
     return tables, _with_conversion_share(files, converting_seconds, parse_seconds)
+
+
+class _BatchRun:
+    """Consecutive files of one columnar batch (``FileTables`` of one ``BatchTables``), added to a
+    chunk's ``parts`` as one slice per table when the run ends (``flush``): slicing each small file's
+    tables out and concatenating them again held the interpreter lock for nothing."""
+
+    def __init__(self, parts: dict[str, list[pa.Table]]) -> None:
+        self.parts = parts
+        self.batch: BatchTables | None = None
+        self.first = self.stop = 0
+
+    def extend(self, tables: FileTables) -> None:
+        if tables.batch is not self.batch or tables.number != self.stop:
+            self.flush()
+            self.batch, self.first = tables.batch, tables.number
+        self.stop = tables.number + 1
+
+    def flush(self) -> None:
+        if self.batch is not None:
+            for name in self.batch.tables:
+                if self.batch.count(name, self.first, self.stop):
+                    self.parts.setdefault(name, []).append(self.batch.rows(name, self.first, self.stop))
+        self.batch = None
 
 
 def _runs_in_raw_schema(name: str, tables: list[pa.Table]) -> list[pa.Table]:

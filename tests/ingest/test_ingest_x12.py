@@ -394,3 +394,37 @@ def test_a_stopped_load_terminates_its_workers_instead_of_waiting_for_them(
     [processes] = pools
     assert processes and all(p.exitcode is not None and p.exitcode < 0 for p in processes)  # terminated
     assert query(settings, "select count(*) from raw.load_ledger") == [(0,)]
+
+
+def test_a_chunk_takes_each_run_of_one_batch_as_one_slice_in_file_order(tmp_path, monkeypatch) -> None:
+    """``_parse_x12_chunk`` adds consecutive files of one columnar batch as one slice per table
+    (``_BatchRun``), and keeps file order around files the batch declined (read row by row): its
+    tables and per-file counts equal those of the same chunk read without the columnar reader."""
+    from orchestration.bench.x12 import build_835
+    from orchestration.lib.x12 import columnar835
+    from orchestration.lib.x12.parallel import file_id_of
+
+    good = [build_835(25_000 + 5_000 * seed, seed=seed, claims_per_transaction=10) for seed in range(5)]
+    truncated = good[2][: len(good[2]) // 2]  # ends inside a set: declined, read row by row
+    blobs = [good[0], good[1], truncated, good[2], remit_835([GOOD_1, BAD]).encode(), good[3], good[4]]
+    entries = []
+    for index, blob in enumerate(blobs):
+        path = tmp_path / f"remit_{index}.835"
+        path.write_bytes(blob)
+        entries.append((str(path), file_id_of(blob)))
+
+    def chunk(compact: bool):
+        tables, files = loader._parse_x12_chunk(entries, compact)
+        return {name: table.combine_chunks() for name, table in tables.items()}, [f[:4] for f in files]
+
+    columnar = {compact: chunk(compact) for compact in (False, True)}
+    whole, _counts = loader._parse_x12_chunk(entries[:2], False)
+    assert {table.column(0).num_chunks for table in whole.values()} == {1}  # one batch: one slice
+    monkeypatch.setattr(columnar835, "columnar_candidate", lambda data, **_: False)
+    reference_tables, reference_files = chunk(False)
+    assert len(reference_tables["era_claims"]) > 100
+    for tables, files in columnar.values():
+        assert files == reference_files
+        assert tables.keys() == reference_tables.keys()
+        for name, table in reference_tables.items():
+            assert tables[name].equals(table), name

@@ -431,6 +431,7 @@ def test_several_files_read_in_one_pass_equal_each_read_alone() -> None:
         reference = parse_x12(data, f"{index:016x}", name)
         for table, rows in to_arrow(reference).items():
             assert result.arrow[table].equals(rows), (name, table)
+            assert result.arrow.count(table) == rows.num_rows  # a slice of the batch's, counted uncut
         assert [vars(issue) for issue in result.issues] == [vars(issue) for issue in reference.issues]
         assert (result.transactions_loaded, result.segment_count) == (
             reference.transactions_loaded,

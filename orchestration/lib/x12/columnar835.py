@@ -23,7 +23,7 @@ from __future__ import annotations
 import dataclasses
 import re
 import string
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Iterator, Mapping, Sequence
 from concurrent.futures import ThreadPoolExecutor
 from decimal import Decimal
 from typing import TypeVar
@@ -412,19 +412,14 @@ def _read_prepared(
         batch = _Batch(parts, states)
         tables = batch.tables()
     count = len(prepared)
-    sliced: dict[str, list[pa.Table]] = {}
-    for name, table in tables.items():
-        rows = np.bincount(batch.row_files.get(name, np.zeros(0, np.int64)), minlength=count)
-        starts = np.concatenate(([0], np.cumsum(rows)[:-1]))
-        sliced[name] = [table.slice(int(start), int(size)) for start, size in zip(starts, rows, strict=True)]
+    batch_tables = BatchTables(tables, batch.row_files, count)
     issues: list[list[tuple[tuple, object]]] = [[] for _ in prepared]
     for key, issue in batch.issues:
         issues[key[0]].append((key, issue))
     sets = np.bincount(batch.row_files["era_transactions"], minlength=count)
     out = {}
-    empty = {name: arrow_schema(name).empty_table() for name in X12_TABLES if name not in sliced}
     for number, (index, state, _sections) in enumerate(prepared):
-        arrow = {name: sliced[name][number] if name in sliced else empty[name] for name in X12_TABLES}
+        arrow = FileTables(batch_tables, number)
         out[index] = ParseResult(
             file_id=state.file_id,
             kind="835",
@@ -436,6 +431,59 @@ def _read_prepared(
             arrow=arrow,
         )
     return out
+
+
+class BatchTables:
+    """The era_* tables of a batch of files read in one pass (file after file), and where each
+    file's rows are: ``rows(name, first, stop)`` slices the rows of files ``first..stop-1`` out."""
+
+    def __init__(self, tables: dict[str, pa.Table], row_files: dict[str, np.ndarray], count: int) -> None:
+        self.tables = {
+            name: tables[name] if name in tables else arrow_schema(name).empty_table() for name in X12_TABLES
+        }
+        none = np.zeros(0, np.int64)
+        self.starts = {  # per table: the first row of each file, then the row count
+            name: np.concatenate(([0], np.cumsum(np.bincount(row_files.get(name, none), minlength=count))))
+            for name in X12_TABLES
+        }
+
+    def count(self, name: str, first: int, stop: int) -> int:
+        starts = self.starts[name]
+        return int(starts[stop] - starts[first])
+
+    def rows(self, name: str, first: int, stop: int) -> pa.Table:
+        starts = self.starts[name]
+        return self.tables[name].slice(int(starts[first]), int(starts[stop] - starts[first]))
+
+
+class FileTables(Mapping):
+    """One file's era_* tables (``ParseResult.arrow``) as slices of its batch's, cut when asked for.
+
+    A chunk's loader takes a run of the batch's files as one slice (``batch``, ``number``) and never
+    asks for the files' own: slicing six tables for each of 1,219 small 835s and freeing the slices
+    again held the interpreter lock for 19 % of the time it was held while two threads read them.
+    """
+
+    __slots__ = ("batch", "number")
+
+    def __init__(self, batch: BatchTables, number: int) -> None:
+        self.batch = batch
+        self.number = number
+
+    def __getitem__(self, name: str) -> pa.Table:
+        if name not in self.batch.tables:
+            raise KeyError(name)
+        return self.batch.rows(name, self.number, self.number + 1)
+
+    def __iter__(self) -> Iterator[str]:
+        return iter(self.batch.tables)
+
+    def __len__(self) -> int:
+        return len(self.batch.tables)
+
+    def count(self, name: str) -> int:
+        """The file's rows in table ``name``, without slicing."""
+        return self.batch.count(name, self.number, self.number + 1)
 
 
 class _Body:

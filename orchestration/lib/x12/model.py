@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from dataclasses import dataclass, field
+from typing import Any
 
 
 @dataclass
@@ -39,6 +41,7 @@ class ParseResult:
     transactions_loaded: int = 0
     transactions_rejected: int = 0
     segment_count: int = 0
-    # Set only by parse_file(..., arrow=True) / parse_files_parallel(..., arrow=True): the rows as
-    # typed Arrow tables (pyarrow.Table by raw table name), ``tables`` then being empty.
-    arrow: dict | None = None
+    # Set only by parse_file(..., arrow=True) / parse_files_parallel(..., arrow=True) and by the
+    # columnar 835 reader: the rows as typed Arrow tables (pyarrow.Table by raw table name; the
+    # columnar reader's is a ``FileTables`` mapping, slices of its batch's), ``tables`` then empty.
+    arrow: Mapping[str, Any] | None = None

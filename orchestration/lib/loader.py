@@ -57,6 +57,7 @@ if TYPE_CHECKING:
     import pyarrow as pa
 
     from orchestration.lib.x12.columnar835 import BatchTables, FileTables
+    from orchestration.lib.x12.model import ParseResult
 
 log = logging.getLogger(__name__)
 
@@ -1381,45 +1382,37 @@ def _parse_x12_chunk_rows(
         except Exception:  # the loading process parses it again and reports what happens
             files.append(None)
             continue
-        counts: dict[str, int] = {}
-        lazy = isinstance(result.arrow, FileTables)
-        rows_of = result.arrow if result.arrow is not None else result.tables
-        for name, rows in rows_of.items() if not lazy else ():
-            size = rows.num_rows if result.arrow is not None else len(rows)
-            if size:
-                if name not in DATA_TABLES:  # let the loader report it, file by file
-                    files.append(None)
-                    break
-                counts[name] = size
+        counts = _row_counts(result)
+        if counts is None:  # a table outside DATA_TABLES: let the loader report it, file by file
+            files.append(None)
+            continue
+        if isinstance(result.arrow, FileTables):
+            convert_rows()  # the rows of the files before it go first
+            run.extend(result.arrow)
+        elif result.arrow is not None:
+            run.flush()
+            convert_rows()
+            for name in counts:  # put in the raw schema below, per run of one schema
+                parts.setdefault(name, []).append(result.arrow[name])
         else:
-            if lazy:  # era_* tables only (all in DATA_TABLES), counted without slicing them
-                counts = {name: size for name in result.arrow if (size := result.arrow.count(name))}
-                convert_rows()  # the rows of the files before it go first
-                run.extend(result.arrow)
-            elif result.arrow is not None:
-                run.flush()
-                convert_rows()
-                for name in counts:  # put in the raw schema below, per run of one schema
-                    parts.setdefault(name, []).append(result.arrow[name])
-            else:
-                run.flush()  # the columnar files before it go first
-                for name in counts:
-                    combined.setdefault(name, []).extend(result.tables[name])
-            files.append(
-                (
-                    counts,
-                    [LoadIssue.from_reader(issue) for issue in result.issues],
-                    {
-                        "transactions_loaded": int(result.transactions_loaded),
-                        "transactions_rejected": int(result.transactions_rejected),
-                        "segments": int(result.segment_count),
-                    },
-                    result.kind,
-                    time.perf_counter()
-                    - file_started
-                    + (columnar_seconds * len(data) / columnar_bytes if result.arrow is not None else 0.0),
-                )
+            run.flush()  # the columnar files before it go first
+            for name in counts:
+                combined.setdefault(name, []).extend(result.tables[name])
+        files.append(
+            (
+                counts,
+                [LoadIssue.from_reader(issue) for issue in result.issues],
+                {
+                    "transactions_loaded": int(result.transactions_loaded),
+                    "transactions_rejected": int(result.transactions_rejected),
+                    "segments": int(result.segment_count),
+                },
+                result.kind,
+                time.perf_counter()
+                - file_started
+                + (columnar_seconds * len(data) / columnar_bytes if result.arrow is not None else 0.0),
             )
+        )
     run.flush()
     convert_rows()
     parts = {name: _runs_in_raw_schema(name, tables) for name, tables in parts.items()}
@@ -1437,6 +1430,24 @@ def _parse_x12_chunk_rows(
         for name, tables in parts.items()
     }
     return tables, _with_conversion_share(files, converting_seconds, parse_seconds)
+
+
+def _row_counts(result: ParseResult) -> dict[str, int] | None:
+    """Rows per non-empty table of a parsed file (a ``FileTables`` counted without slicing it), or
+    None when a table is not one of ``DATA_TABLES``."""
+    from orchestration.lib.x12.columnar835 import FileTables
+
+    if isinstance(result.arrow, FileTables):  # era_* tables only, all in DATA_TABLES
+        return {name: size for name in result.arrow if (size := result.arrow.count(name))}
+    rows_of = result.arrow if result.arrow is not None else result.tables
+    counts: dict[str, int] = {}
+    for name, rows in rows_of.items():
+        size = rows.num_rows if result.arrow is not None else len(rows)
+        if size:
+            if name not in DATA_TABLES:
+                return None
+            counts[name] = size
+    return counts
 
 
 class _BatchRun:

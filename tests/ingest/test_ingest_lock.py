@@ -114,7 +114,7 @@ def test_warehouse_connections_are_capped_like_dbt(settings, monkeypatch: pytest
 def test_writers_fill_row_groups_of_their_own_size_and_readers_see_one_warehouse(settings) -> None:
     """A writer's connection attaches the file with WRITER_ROW_GROUP_SIZE (so a large load's rows are
     written while it inserts, not all at its commit), under the catalog name and spill folder that
-    ``duckdb.connect(path)`` gives; a read-only connection and dbt see the same tables."""
+    ``duckdb.connect(path)`` gives; a read-only connection sees the same table."""
     rows = WRITER_ROW_GROUP_SIZE * 2 + 5
     with writer_lock(settings, timeout=0), open_warehouse(settings) as con:
         assert con.execute("select current_database(), current_schema()").fetchone() == ("warehouse", "main")

@@ -452,8 +452,7 @@ class BatchTables:
         return int(starts[stop] - starts[first])
 
     def rows(self, name: str, first: int, stop: int) -> pa.Table:
-        starts = self.starts[name]
-        return self.tables[name].slice(int(starts[first]), int(starts[stop] - starts[first]))
+        return self.tables[name].slice(int(self.starts[name][first]), self.count(name, first, stop))
 
 
 class FileTables(Mapping):

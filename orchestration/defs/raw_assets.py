@@ -32,6 +32,13 @@ class IngestConfig(dg.Config):
     csv_kind: str | None = None  # read every non-X12 file as this CSV extract kind
 
 
+# Materialized by every run: it records the run's files (and names their summaries). Every other
+# raw table is materialized only by a run that added rows to it, so its checks run only then: a day
+# of X12 files no longer re-ran the four CSV suites' queries over every current row (about 0.5 s of
+# each ingest at 1,000,000 claims), and no asset reads as updated by a run that left it as it was.
+ALWAYS_MATERIALIZED = "load_ledger"
+
+
 def _spec(table: str) -> dg.AssetSpec:
     kind = "x12" if table.startswith(("era_", "x837_")) else "csv" if table.startswith("csv_") else "ledger"
     return dg.AssetSpec(
@@ -40,6 +47,7 @@ def _spec(table: str) -> dg.AssetSpec:
         description=_DESCRIPTIONS.get(table, f"Raw rows of `{RAW_SCHEMA}.{table}` as read from the files."),
         kinds={"duckdb"},
         tags={"rcm/source": kind},
+        skippable=table != ALWAYS_MATERIALIZED,
     )
 
 
@@ -52,7 +60,8 @@ def _spec(table: str) -> dg.AssetSpec:
 def raw_files(context: dg.AssetExecutionContext, config: IngestConfig) -> Iterator[dg.MaterializeResult]:
     """Load every file in the inbox (or ``config.paths``) that the ledger has not seen.
 
-    Same bytes twice change nothing. The per-file summaries are written as JSON lines to
+    Same bytes twice change nothing. Only the tables this run added rows to are materialized (and
+    the ledger, always; ``ALWAYS_MATERIALIZED``). The per-file summaries are written as JSON lines to
     ``$RCM_HOME/logs/ingest_<run id>.jsonl`` (named in the ledger asset's ``summary_file`` metadata:
     that is how ``rcm ingest`` reads them back); the metadata itself stays small.
     """
@@ -93,6 +102,8 @@ def raw_files(context: dg.AssetExecutionContext, config: IngestConfig) -> Iterat
         f"{statuses.count('duplicate')} duplicate, {len(quarantined)} quarantined; summaries in {summary_file}"
     )
     for table in TABLES:
+        if table != ALWAYS_MATERIALIZED and not added.get(table):
+            continue  # unchanged: not materialized, and its checks are skipped
         metadata: dict[str, object] = {
             "rows_added": dg.MetadataValue.int(added.get(table, 0)),
             "row_count": dg.MetadataValue.int(totals.get(table, 0)),

@@ -480,3 +480,32 @@ def test_plain_numbers_agrees_with_the_pattern_it_replaces(texts: list[str], ski
     assert plain_numbers(array) is expected, texts
     # arrays of another layout (nulls, large offsets) take RE2, which must agree too
     assert plain_numbers(pa.array([*texts, None], pa.large_string())) is expected, texts
+
+
+@settings(max_examples=300, deadline=None)
+@given(
+    st.lists(
+        st.lists(st.text(alphabet="AB* \t\n\r", max_size=6), min_size=1, max_size=5),
+        min_size=1,
+        max_size=6,
+    ),
+    st.lists(st.booleans(), min_size=6, max_size=6),
+    st.sampled_from(["~", "'", "\x1d"]),
+)
+def test_the_padding_decision_of_a_pass_is_needs_strip(
+    bodies: list[list[str]], terminated: list[bool], terminator: str
+) -> None:
+    """Each body of one pass is stripped exactly when the reference's ``needs_strip`` says so: a
+    space next to a terminator (the last one cut off before the split, or none at the end at all),
+    at the text's start, or a tab anywhere."""
+    from orchestration.lib.x12.columnar835 import _Body, _split_bodies
+    from orchestration.lib.x12.envelope import needs_strip, without_line_breaks
+
+    texts = [
+        terminator.join(segments) + (terminator if end else "")
+        for segments, end in zip(bodies, terminated, strict=False)
+    ]
+    split = [_Body(text, terminator) for text in texts]
+    _split_bodies(split)
+    for body, text in zip(split, texts, strict=True):
+        assert body.padded == needs_strip(without_line_breaks(text), terminator), repr(text)

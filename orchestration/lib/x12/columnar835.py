@@ -558,8 +558,10 @@ def _spaced_at_terminators(
 
 
 def _texts_to_split(group: list[_Body], terminator: str) -> tuple[pa.Array, np.ndarray, np.ndarray]:
-    """The bodies' texts as one Arrow array, line breaks removed (by ``str.replace``: four times as
-    fast as Arrow's ``replace_substring``, 15 against 56 ms on one 10 MB 835) and the terminator
+    """The bodies' texts as one Arrow array, line breaks removed (by ``str.replace``; Arrow's
+    ``replace_substring`` took 56 against 15 ms on one 10 MB 835 when first measured, 8.8 against
+    8.3 ms on 2026-12-01, and running it in Arrow to free the interpreter lock for the other reader
+    thread saved no time on small 835s: docs/benchmarks.md, 2026-12-01) and the terminator
     after the last segment cut off (else every body splits off an empty segment, and dropping those
     is a ``filter`` copying every segment). Also which bodies ended in a space and that terminator
     (padding ``needs_strip`` sees, and the cut text no longer shows), and which hold a tab."""

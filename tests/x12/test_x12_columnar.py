@@ -338,6 +338,41 @@ MUTATION = st.tuples(
 )
 
 
+@pytest.mark.parametrize(
+    "cas",
+    [
+        "CAS*PR*2*20*1*3",  # ends at a later triplet's reason: a row with no amount
+        "CAS*PR*2*20*1*3*",
+        "CAS*PR*2*20*1**0",  # an amount without a reason
+        "CAS*PR*2*20*1***2",  # a quantity alone
+        "CAS*PR*2*20*1*3*0*2*1*0*4*0*0*5*0*0*6*0*0",  # all six triplets
+    ],
+)
+def test_cas_segments_ending_inside_a_later_triplet_read_the_same(cas: str) -> None:
+    """The columnar reader reads a triplet only from the CAS segments long enough to hold its first
+    element (``_adjustments``): a segment ending right at that element still gives its row."""
+    changed = [cas if segment == "CAS*PR*2*20*1*3*0" else segment for segment in SET_A]
+    assert changed != SET_A
+    assert _assert_same(render(interchange([changed, SET_A]))) is not None
+
+
+@pytest.mark.parametrize(
+    ("segment", "short"),
+    [
+        ("NM1*QC*1*DOE*JANE****MI*MA1", "NM1*QC*1*DOE*JANE"),  # no member id: null, not the next segment's
+        ("NM1*QC*1*DOE*JANE****MI*MA1", "NM1*QC*1"),
+        ("NM1*82*1*SMITH*ANN****XX*1999999992", "NM1*82*1*SMITH"),
+    ],
+)
+def test_names_shorter_than_the_element_read_are_read_the_same(segment: str, short: str) -> None:
+    """A claim's names are read from each claim's last NM1 of an entity only (``by_entity``): an
+    element past a short segment's end is null there too."""
+    changed = [short if item == segment else item for item in SET_A]
+    assert changed != SET_A
+    fast = _assert_same(render(interchange([changed, SET_A])))
+    assert fast is not None
+
+
 def test_the_unmutated_property_file_is_accepted() -> None:
     assert _assert_same(render(interchange([SET_A, SET_A]))) is not None
 

@@ -592,6 +592,13 @@ def measure_x12(paths: list[Path], pyx12_bytes: int = 1_000_000, repeat: int = 3
             results[f"ratio_ours_1_process_columnar_arrow_vs_{peer}"] = round(
                 results["ours_1_process_columnar_arrow_mb_s"] / results[key], 2
             )
+    if results["ours_into_duckdb_2_processes_mb_s"] and results["naive_split_mb_s"]:
+        # the split builds lists of strings in memory and stores nothing; our figure includes
+        # hashing, the ledger, the archive copies, the inserts and the commit. Issue 6 words its
+        # target "835 reading into DuckDB ... faster than a naive split", so both ratios are shown.
+        results["ratio_ours_into_duckdb_vs_naive_split"] = round(
+            results["ours_into_duckdb_2_processes_mb_s"] / results["naive_split_mb_s"], 2
+        )
     if results["ours_into_duckdb_2_processes_mb_s"] and results["oxedi_into_duckdb_mb_s"]:
         # the issue's target as it words it: reading 835s INTO DuckDB, on the same bytes
         results["ratio_ours_into_duckdb_vs_oxedi_into_duckdb"] = round(

@@ -640,11 +640,9 @@ class _Batch:
         of interpreter time each, which two reader threads take turns at)."""
         return self.segments.take(pa.array(rows, pa.int64())).to_pylist()
 
-    def element(self, rows: np.ndarray, number: int) -> pa.Array:
-        """Element ``number`` of each segment in ``rows`` ("" where the segment is shorter)."""
-        return self._element_of(self.starts[rows], self.lengths[rows], number)
-
     def _element_of(self, starts: np.ndarray, lengths: np.ndarray, number: int) -> pa.Array:
+        """Element ``number`` of the segments whose elements start at ``starts`` in ``flat`` and
+        number ``lengths`` ("" where a segment is shorter)."""
         return self.flat.take(pa.array(np.where(lengths > number, starts + number, self.blank)))
 
     def _extent(self, tag: int) -> tuple[np.ndarray, np.ndarray]:
@@ -883,7 +881,7 @@ class _Batch:
             return pa.repeat(pa.scalar(self.states[0].file_id, pa.string()), len(files))
         return self.file_ids.take(pa.array(files))
 
-    def _last(self, groups: int, owners: np.ndarray, rows: np.ndarray, values: pa.Array) -> pa.Array:
+    def _last(self, groups: int, owners: np.ndarray, values: pa.Array) -> pa.Array:
         """Per group (0..groups-1): the value of its last row (owners sorted), null when it has none."""
         source = self._last_rows(groups, owners)
         return values.take(pa.array(source, mask=source < 0))
@@ -899,18 +897,14 @@ class _Batch:
 
     def _slot(
         self, owner_rows: np.ndarray, owner_of: np.ndarray, tag: int, loop: int, qualifier: tuple[str, ...]
-    ) -> tuple[np.ndarray, np.ndarray, pa.Array]:
-        """``tag`` segments in ``loop`` whose first element is one of ``qualifier``: their rows, their
-        owner (index into ``owner_rows``) and their second element."""
+    ) -> tuple[np.ndarray, pa.Array]:
+        """``tag`` segments in ``loop`` whose first element is one of ``qualifier``: their owner
+        (index into ``owner_rows``) and their second element."""
         rows = self.rows(tag)
         chosen = self.loop[rows] == loop
         if len(rows):
             chosen &= np.asarray(pc.is_in(self.field(tag, 1), value_set=pa.array(list(qualifier))))
-        return (
-            rows[chosen],
-            np.searchsorted(owner_rows, owner_of[rows[chosen]]),
-            self.field(tag, 2).filter(chosen),
-        )
+        return np.searchsorted(owner_rows, owner_of[rows[chosen]]), self.field(tag, 2).filter(chosen)
 
     def _adjustments(self, claims: np.ndarray, lines: np.ndarray) -> tuple[pa.Table, np.ndarray, np.ndarray]:
         rows = self.rows(CAS)
@@ -991,15 +985,15 @@ class _Batch:
         (original,) = self.component_parts(self.field(SVC, 6), (1,))
         original_units = self.quantity(self.field(SVC, 7))
         svc_of = self.svc_of
-        ref_rows, ref_owner, ref_texts = self._slot(lines, svc_of, REF, 2, ("6R",))
-        control = self._last(count, ref_owner, ref_rows, _or_null(ref_texts))
-        start_rows, start_owner, start_texts = self._slot(lines, svc_of, DTM, 2, ("472", "150"))
-        start = self._last(count, start_owner, start_rows, self.dates(start_texts))
-        end_rows, end_owner, end_texts = self._slot(lines, svc_of, DTM, 2, ("151",))
-        end = self._last(count, end_owner, end_rows, self.dates(end_texts))
+        ref_owner, ref_texts = self._slot(lines, svc_of, REF, 2, ("6R",))
+        control = self._last(count, ref_owner, _or_null(ref_texts))
+        start_owner, start_texts = self._slot(lines, svc_of, DTM, 2, ("472", "150"))
+        start = self._last(count, start_owner, self.dates(start_texts))
+        end_owner, end_texts = self._slot(lines, svc_of, DTM, 2, ("151",))
+        end = self._last(count, end_owner, self.dates(end_texts))
         end = pc.coalesce(end, start) if count else end
-        allowed_rows, allowed_owner, allowed_texts = self._slot(lines, svc_of, AMT, 2, ("B6",))
-        allowed = self._last(count, allowed_owner, allowed_rows, self.money(allowed_texts))
+        allowed_owner, allowed_texts = self._slot(lines, svc_of, AMT, 2, ("B6",))
+        allowed = self._last(count, allowed_owner, self.money(allowed_texts))
         charge_cents, paid_cents = decimal_units(charge), decimal_units(paid)
         difference = paid_cents - (charge_cents - adjustment_cents)
         self._balance_issues(
@@ -1076,8 +1070,8 @@ class _Batch:
             return _or_null(self.flat.take(pa.array(where)))
 
         def slot(tag: int, qualifier: tuple[str, ...], convert) -> pa.Array:
-            rows, owner, texts = self._slot(claims, clp_of, tag, 1, qualifier)
-            return self._last(count, owner, rows, convert(texts))
+            owner, texts = self._slot(claims, clp_of, tag, 1, qualifier)
+            return self._last(count, owner, convert(texts))
 
         line_count = np.bincount(np.searchsorted(claims, clp_of[lines]), minlength=count).astype(np.int32)
         line_total = np.zeros(count, np.int64)

@@ -588,10 +588,10 @@ def measure_x12(paths: list[Path], pyx12_bytes: int = 1_000_000, repeat: int = 3
             results[f"ratio_ours_2_threads_loader_chunks_vs_{peer}"] = round(
                 results["ours_2_threads_loader_chunks_arrow_mb_s"] / results[key], 2
             )
-        if results["ours_1_process_columnar_arrow_mb_s"]:
-            results[f"ratio_ours_1_process_columnar_arrow_vs_{peer}"] = round(
-                results["ours_1_process_columnar_arrow_mb_s"] / results[key], 2
-            )
+            if results["ours_1_process_columnar_arrow_mb_s"]:
+                results[f"ratio_ours_1_process_columnar_arrow_vs_{peer}"] = round(
+                    results["ours_1_process_columnar_arrow_mb_s"] / results[key], 2
+                )
     if results["ours_into_duckdb_2_processes_mb_s"] and results["naive_split_mb_s"]:
         # the split builds lists of strings in memory and stores nothing; our figure includes
         # hashing, the ledger, the archive copies, the inserts and the commit. Issue 6 words its

@@ -75,6 +75,26 @@ def test_measure_reports_every_reader_on_the_same_bytes(tmp_path: Path) -> None:
         )
 
 
+def test_measure_without_the_peers_installed_reports_ours_and_says_why(tmp_path: Path, monkeypatch) -> None:
+    """The peers come from the bench extra: without oxedi and pyx12 the report still has our figures
+    and the split's, and names what is missing (it used to divide by their missing rates and raise
+    TypeError)."""
+    import sys
+
+    for name in ("oxedi", "pyx12", "pyx12.error_handler", "pyx12.params", "pyx12.x12context"):
+        monkeypatch.setitem(sys.modules, name, None)  # import raises ImportError
+    paths = write_835_set(tmp_path, 40_000, 20_000, seed=5)
+    report = measure_x12(paths, pyx12_bytes=5_000, repeat=1)
+    assert report["oxedi_mb_s"] is None and report["oxedi_note"] == "oxedi not importable"
+    assert report["pyx12_mb_s_extrapolated"] is None and report["pyx12_note"] == "pyx12 not importable"
+    assert report["oxedi_into_duckdb_mb_s"] is None
+    assert not [key for key in report if key.endswith(("_vs_oxedi", "_vs_pyx12"))]
+    assert report["ratio_ours_1_process_columnar_arrow_vs_naive_split"] == round(
+        report["ours_1_process_columnar_arrow_mb_s"] / report["naive_split_mb_s"], 2
+    )
+    assert report["ratio_ours_into_duckdb_vs_naive_split"] > 0
+
+
 def test_timed_loads_keep_their_homes_until_the_rounds_end(tmp_path: Path, monkeypatch) -> None:
     """A home removed right before the next timed load slows that load's file creations: the
     rounds keep every home and remove them all afterwards."""

@@ -61,9 +61,9 @@ KEEP_SNAPSHOTS = 3
 #   costs ~6 s of publishing).
 # - fct_claims by open balance, largest first: "largest aged balances" is a top-N whose late
 #   materialisation then reads the first row groups instead of 8 of 10 (160-185 -> 80-115 ms; +1.6 s).
-#   Balance alone: most claims have none, and ordering those ~90 % by claim_id too cost 0.68 s of
-#   every publish (2.38 against 1.70 s; unsorted 1.34 s) for a layout no query uses (the query
-#   breaks ties by claim_id itself).
+#   Balance alone: most claims have none (85 % at 1,000,000 claims), and ordering those by claim_id
+#   too cost 0.68 s of every publish (2.38 against 1.70 s; unsorted 1.34 s) for a layout no query
+#   uses (the query breaks ties by claim_id itself).
 # - mart_work_list by priority rank in 16,384-row groups: DuckDB scans one row group per thread, and the
 #   default 122,880 rows made the work list (77,626 rows) one group read by one thread (page query
 #   27 -> 12 ms, full export query 100 -> 85 ms, max 190 -> 100 ms).

@@ -215,7 +215,12 @@ def test_open_claim_from_the_work_list_keeps_it_out_of_the_url(dash_app: Any) ->
 def test_claim_detail_shows_timeline_and_audits(dash_app: Any, snapshot_dir: Path, dash_home: Path) -> None:
     from dashboards.pages import claim_detail
 
-    denied = next(r for r in table(snapshot_dir, "fct_claims") if r["current_status"] == "denied")
+    # the first by claim_id, not by file order: the snapshot orders fct_claims by balance only, so
+    # its order among equal balances is the sort's to choose (PUBLISH_LAYOUT)
+    denied = min(
+        (r for r in table(snapshot_dir, "fct_claims") if r["current_status"] == "denied"),
+        key=lambda r: r["claim_id"],
+    )
     events = [e for e in table(snapshot_dir, "fct_claim_events") if e["claim_id"] == denied["claim_id"]]
     with signed_in(dash_app, "biller"):
         message, facts, timeline, grid_rows = claim_detail.show_claim(denied["claim_id"], ALL)

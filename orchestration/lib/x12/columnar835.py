@@ -908,10 +908,10 @@ class _Batch:
 
     def _adjustments(self, claims: np.ndarray, lines: np.ndarray) -> tuple[pa.Table, np.ndarray, np.ndarray]:
         rows = self.rows(CAS)
-        if (self.lengths[rows] > 20).any():
+        starts, lengths = self._extent(CAS)
+        if (lengths > 20).any():
             raise _Fallback  # a 7th triplet: the reference reports it
         group = self._optional_field(CAS, 1)
-        starts, lengths = self._extent(CAS)
         pieces = []
         for triplet in range(6):
             offset = 2 + 3 * triplet
@@ -1049,25 +1049,25 @@ class _Batch:
         owners = np.searchsorted(claims, clp_of[names_rows])
 
         name_starts, name_lengths = self._extent(NM1)
-        of_entity: dict[str, np.ndarray] = {}
+        last_of_entity: dict[str, tuple[np.ndarray, np.ndarray]] = {}
 
         def by_entity(code: str, number: int) -> pa.Array:
             """Element ``number`` of each claim's last NM1 for ``code``: the last row found per claim
-            first, then only those elements taken (not every NM1's, filtered, then taken again)."""
-            chosen = of_entity.get(code)
-            if chosen is None:
-                mask = in_claim.copy()
+            first (once per code), then only those elements taken (not every NM1's, filtered, then
+            taken again). A claim without one reads as a segment of no elements: null."""
+            last = last_of_entity.get(code)
+            if last is None:
+                chosen = in_claim.copy()
                 if len(names_rows):
-                    mask &= np.asarray(pc.equal(self.field(NM1, 1), code))
-                chosen = of_entity[code] = np.nonzero(mask)[0]
-            if not len(chosen):
-                return pa.nulls(count, pa.string())
-            source = self._last_rows(count, owners[chosen])
-            picked = chosen[np.maximum(source, 0)]
-            where = np.where(
-                (source >= 0) & (name_lengths[picked] > number), name_starts[picked] + number, self.blank
-            )
-            return _or_null(self.flat.take(pa.array(where)))
+                    chosen &= np.asarray(pc.equal(self.field(NM1, 1), code))
+                chosen = np.nonzero(chosen)[0]
+                source = self._last_rows(count, owners[chosen])
+                found = source >= 0
+                starts, lengths = np.zeros(count, np.int64), np.zeros(count, np.int64)
+                starts[found] = name_starts[chosen[source[found]]]
+                lengths[found] = name_lengths[chosen[source[found]]]
+                last = last_of_entity[code] = (starts, lengths)
+            return _or_null(self._element_of(*last, number))
 
         def slot(tag: int, qualifier: tuple[str, ...], convert) -> pa.Array:
             owner, texts = self._slot(claims, clp_of, tag, 1, qualifier)

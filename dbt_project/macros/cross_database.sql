@@ -134,3 +134,18 @@
 {% macro spark__rcm_format_dollars(expression) -%}
     format_number(round({{ expression }}, 0), 0)
 {%- endmacro %}
+
+
+{#- Every column of a relation (or CTE, or alias) but the given ones, in a select list:
+    `select {{ rcm_star_except('remits', ['rcm_built_at']) }} from remits`. -#}
+{% macro rcm_star_except(relation, columns) -%}
+    {{ return(adapter.dispatch('rcm_star_except', 'rcm')(relation, columns)) }}
+{%- endmacro %}
+
+{% macro default__rcm_star_except(relation, columns) -%}
+    {{ exceptions.raise_compiler_error("rcm_star_except needs a variant for this adapter (DuckDB: * exclude, Databricks: * except)") }}
+{%- endmacro %}
+
+{% macro duckdb__rcm_star_except(relation, columns) -%}
+    {{ relation }}.* exclude ({{ columns | join(', ') }})
+{%- endmacro %}

@@ -19,6 +19,19 @@
     the refs inside these macros would not be seen.
 -#}
 
+{#- When this dbt invocation started, the same value in every model of one run: each rcm_replace model
+    stores it on every row it writes, as `rcm_built_at`. On an incremental run the rows stamped with
+    it are exactly the rows of the changed files or keys (the strategy deleted their older rows), and
+    they are the last rows of the table, so a filter on it reads a few row groups where a filter on
+    the file id or match key reads every row: the data tests scope themselves with it
+    (test_scope.sql). The dbt var `rcm_built_at` stands in for the start time, for the tests of that
+    scoping (tests/warehouse/test_warehouse_incremental.py), which run `dbt test` on its own. -#}
+{% macro rcm_built_at() -%}
+    {%- set stamp = var('rcm_built_at', none) or run_started_at.strftime('%Y-%m-%d %H:%M:%S.%f') -%}
+    cast('{{ stamp }}' as timestamp)
+{%- endmacro %}
+
+
 {#- True when this model reads and replaces only what changed. A pinned as-of date (dbt var
     as_of_date) never builds incrementally: the stored rows of unchanged keys were cut at
     another date. -#}

@@ -24,23 +24,69 @@ from orchestration.settings import Settings, get_settings
 HELD_DAYS = 2
 
 
+STAMP = "rcm_built_at"  # when the dbt run that wrote a row of an incremental model started
+
+
 def _fingerprints(warehouse: Path) -> dict[str, tuple[int, str]]:
-    """Per intermediate and mart table: row count and an order-free sum of row hashes."""
+    """Per intermediate and mart table: row count and an order-free sum of row hashes, without the
+    build stamp (which differs between any two builds)."""
     con = duckdb.connect(str(warehouse), read_only=True)
     try:
         tables = con.execute(
-            "select table_schema, table_name from information_schema.tables "
-            "where table_schema in ('intermediate', 'marts') and table_type = 'BASE TABLE' "
-            "and table_name not like 'int_changed_%' order by 1, 2"
+            "select table_schema, table_name, bool_or(column_name = ?) from information_schema.columns "
+            "where table_schema in ('intermediate', 'marts') and table_name not like 'int_changed_%' "
+            "and (table_schema, table_name) in (select table_schema, table_name from "
+            "information_schema.tables where table_type = 'BASE TABLE') group by all order by 1, 2",
+            [STAMP],
         ).fetchall()
         return {
             f"{schema}.{table}": con.execute(
-                f'select count(*), coalesce(sum(hash(t)::hugeint), 0)::varchar from "{schema}"."{table}" t'
+                "select count(*), coalesce(sum(hash(t)::hugeint), 0)::varchar from "
+                f'(select * {f"exclude ({STAMP})" if stamped else ""} from "{schema}"."{table}") t'
             ).fetchone()
-            for schema, table in tables
+            for schema, table, stamped in tables
         }
     finally:
         con.close()
+
+
+def _check_the_stamps(settings: Settings) -> None:
+    """After an incremental build, the rows of each incremental model stamped by that build are
+    exactly its rows of the changed files or match keys: what its data tests read
+    (dbt_project/macros/test_scope.sql)."""
+    manifest = json.loads((settings.dbt_target_dir / "manifest.json").read_text(encoding="utf-8"))
+    models = [
+        node for node in manifest["nodes"].values()
+        if node["config"].get("incremental_strategy") == "rcm_replace"
+    ]  # fmt: skip
+    assert len(models) >= 18, len(models)
+    with duckdb.connect(str(settings.warehouse_path), read_only=True) as con:
+        assert con.execute(
+            "select count(*) from information_schema.columns "
+            "where starts_with(column_name, ?) and column_name <> ?",
+            [STAMP, STAMP],
+        ).fetchone() == (0,), "a model carries an upstream's stamp as well as its own"
+        tables = [f'"{node["schema"]}"."{node["name"]}"' for node in models]
+        latest = " union all ".join(f"select max({STAMP}) as stamp from {table}" for table in tables)
+        (stamp,) = con.execute(f"select max(stamp) from ({latest})").fetchone()
+        stamped_somewhere = 0
+        for node, table in zip(models, tables, strict=True):
+            column = node["config"]["rcm_replace_column"]
+            if node["config"]["rcm_replace_by"] == "file":
+                changed = f"{column} in (select file_id from intermediate.int_changed_files_listed)"
+            else:
+                changed = f"coalesce({column}, '') in (select match_key from intermediate.int_changed_match_keys_listed)"
+            by_key = f"select * exclude ({STAMP}) from {table} where {changed}"
+            by_stamp = f"select * exclude ({STAMP}) from {table} where {STAMP} = ?"
+            counts = con.execute(
+                f"select (select count(*) from ({by_key})), (select count(*) from ({by_stamp})), "
+                f"(select count(*) from ({by_key} except all {by_stamp})), "
+                f"(select count(*) from ({by_stamp} except all {by_key}))",
+                [stamp, stamp, stamp],
+            ).fetchone()
+            assert counts[0] == counts[1] and counts[2:] == (0, 0), (node["name"], counts)
+            stamped_somewhere += counts[1]
+        assert stamped_somewhere > 0
 
 
 @dataclass
@@ -74,6 +120,7 @@ def _build(settings: Settings, **options: object) -> str:
         lines = "\n".join(summary.lines())
         assert "unit tests: not run" in lines and "seeds: already loaded" in lines
         _check_what_ran_incrementally(settings)
+        _check_the_stamps(settings)
     else:
         assert unit_tests.get("pass", 0) > 0 and set(unit_tests) == {"pass"}, unit_tests
         assert seeds.get("success", 0) > 0 and set(seeds) == {"success"}, seeds
@@ -239,10 +286,18 @@ def test_incremental_builds_equal_a_full_refresh(incremental_run: IncrementalRun
 
 def _check_that_incremental_runs_test_only_the_changed_rows(warehouse: Path, tmp_path: Path) -> None:
     """With RCM_TEST_SCOPE=changed (what `rcm build` sets on an incremental run) a data test of an
-    incremental model or a raw staging view reads the changed match keys or files only; without it
-    (dbt by hand) every row. Spoils the warehouse: the last check on it."""
+    incremental model reads the rows that run wrote (those stamped with its start; a `dbt test` on
+    its own stands one in with the var rcm_built_at), and one of a raw staging view the changed
+    files only; without it (dbt by hand) every row. Spoils the warehouse: the last check on it."""
     key = "coalesce(substring(patient_control_number, 1, 20), '')"
-    select = ["test", "--select", "fct_claim_events,test_name:accepted_values"]
+    stamp = "2001-02-03 04:05:06.789"
+    select = [
+        "test",
+        "--select",
+        "fct_claim_events,test_name:accepted_values",
+        "--vars",
+        f"{{{STAMP}: '{stamp}'}}",
+    ]
     test_name = "accepted_values_fct_claim_events_event_type"
     with duckdb.connect(str(warehouse)) as con:
         changed, other = (
@@ -251,8 +306,7 @@ def _check_that_incremental_runs_test_only_the_changed_rows(warehouse: Path, tmp
                 f"select distinct {key} as k from marts.fct_claim_events where k <> '' order by k limit 2"
             ).fetchall()
         )
-        con.execute("delete from intermediate.int_changed_match_keys_listed")
-        con.execute("insert into intermediate.int_changed_match_keys_listed values (?)", [changed])
+        con.execute(f"update marts.fct_claim_events set {STAMP} = ? where {key} = ?", [stamp, changed])
         con.execute(f"update marts.fct_claim_events set event_type = 'bogus' where {key} = ?", [other])
     _expect_the_bad_row(select, test_name, warehouse, tmp_path, seen_when_scoped=False)
     with duckdb.connect(str(warehouse)) as con:

@@ -298,4 +298,7 @@ final as (
 
 )
 
-select * from final
+select
+    final.*,
+    {{ rcm_built_at() }} as rcm_built_at
+from final

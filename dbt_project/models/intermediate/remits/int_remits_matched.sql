@@ -10,7 +10,9 @@ with
 
 remits as (
 
-    select * from {{ ref('int_remits_joined') }}
+    -- without the stamp of int_remits_joined's build: this model writes its own
+    select {{ rcm_star_except('remits_joined', ['rcm_built_at']) }}
+    from {{ ref('int_remits_joined') }} as remits_joined
     where {{ rcm_changed_only('match_key', 'pcn_match_key') }}
 
 ),
@@ -144,4 +146,7 @@ final as (
 
 )
 
-select * from final
+select
+    final.*,
+    {{ rcm_built_at() }} as rcm_built_at
+from final

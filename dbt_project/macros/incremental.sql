@@ -41,17 +41,52 @@
 
 
 {#- A predicate: the row belongs to what changed since the last recorded build (`kind` 'file' or
-    'match_key'; `expression` the row's file id or match key). `true` on a full build. -#}
-{% macro rcm_changed_only(kind, expression) -%}
+    'match_key'; `expression` the row's file id or match key). `true` on a full build.
+
+    `of`: the relation the rows come from (qualify `expression` with its alias when the query reads
+    others too, and the stamp gets the same alias). When it is
+    an incremental model by match key and this run is a whole incremental `rcm build`, the
+    predicate also asks for this run's stamp (`rcm_built_at`). In such a run that model ran
+    before this one and rewrote exactly the changed keys' rows, so the stamp selects nothing the
+    key does not (the key is still asked for: a table rebuilt whole stamps every row), and DuckDB
+    reads only the last row groups instead of semi-joining every row of the table: at 1,000,000
+    claims 0.12 s against 3.1 s over the day's inputs. In any other run (dbt by hand, a subset from
+    the Dagster UI) the upstream may not have run, so only the key is asked for. -#}
+{% macro rcm_changed_only(kind, expression, of=none) -%}
     {%- if not rcm_incremental() -%}
         true
     {%- elif kind == 'file' -%}
         {{ expression }} in (select file_id from {{ ref('int_changed_files_listed') }})
     {%- elif kind == 'match_key' -%}
         coalesce({{ expression }}, '') in (select match_key from {{ ref('int_changed_match_keys_listed') }})
+        {%- if of is not none and rcm_whole_incremental_build() and rcm_replaced_by(of) == 'match_key' %}
+        {%- set qualifier = expression.rsplit('.', 1)[0] ~ '.' if '.' in expression and '(' not in expression else '' %}
+        and {{ qualifier }}rcm_built_at = {{ rcm_built_at() }}
+        {%- endif -%}
     {%- else -%}
         {{ exceptions.raise_compiler_error("rcm_changed_only: kind must be 'file' or 'match_key', not " ~ kind) }}
     {%- endif -%}
+{%- endmacro %}
+
+
+{#- True in a whole incremental `rcm build`: the dbt asset op sets RCM_TEST_SCOPE=changed for
+    exactly those runs (orchestration/defs/dbt_assets.py), never for a subset or a full refresh.
+    Read only at execution: dbt's partial parsing does not track it. -#}
+{% macro rcm_whole_incremental_build() -%}
+    {{ return(execute and rcm_incremental() and not flags.FULL_REFRESH
+              and env_var('RCM_TEST_SCOPE', 'all') == 'changed') }}
+{%- endmacro %}
+
+
+{#- 'file' or 'match_key' when `relation` is a model built with strategy rcm_replace, else none.
+    Models are looked up by name: no model of this project has an alias. -#}
+{% macro rcm_replaced_by(relation) -%}
+    {%- set model = graph.nodes.get('model.' ~ project_name ~ '.' ~ relation.identifier) -%}
+    {%- if model is none or model.config.materialized != 'incremental'
+            or model.config.get('incremental_strategy') != 'rcm_replace' -%}
+        {{ return(none) }}
+    {%- endif -%}
+    {{ return(model.config.get('rcm_replace_by')) }}
 {%- endmacro %}
 
 

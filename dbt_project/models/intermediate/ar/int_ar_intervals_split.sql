@@ -15,21 +15,21 @@ with
 encounters as (
 
     select * from {{ ref('int_encounters_aggregated') }}
-    where {{ rcm_changed_only('match_key', 'pcn_match_key') }}
+    where {{ rcm_changed_only('match_key', 'pcn_match_key', of=ref('int_encounters_aggregated')) }}
 
 ),
 
 money_events as (
 
     select * from {{ ref('int_money_events_unioned') }}
-    where {{ rcm_changed_only('match_key', 'substring(patient_control_number, 1, 20)') }}
+    where {{ rcm_changed_only('match_key', 'substring(patient_control_number, 1, 20)', of=ref('int_money_events_unioned')) }}
 
 ),
 
 responsibility_changes as (
 
     select * from {{ ref('int_responsibility_changes_sequenced') }}
-    where {{ rcm_changed_only('match_key', 'substring(patient_control_number, 1, 20)') }}
+    where {{ rcm_changed_only('match_key', 'substring(patient_control_number, 1, 20)', of=ref('int_responsibility_changes_sequenced')) }}
 
 ),
 

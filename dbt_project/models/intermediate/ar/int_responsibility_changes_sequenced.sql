@@ -9,7 +9,7 @@ with
 claims as (
 
     select * from {{ ref('int_claims_unioned') }}
-    where {{ rcm_changed_only('match_key', 'pcn_match_key') }}
+    where {{ rcm_changed_only('match_key', 'pcn_match_key', of=ref('int_claims_unioned')) }}
 
 ),
 

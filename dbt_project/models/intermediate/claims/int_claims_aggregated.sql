@@ -9,7 +9,7 @@ with
 submissions as (
 
     select * from {{ ref('int_submissions_unioned') }}
-    where {{ rcm_changed_only('match_key', 'pcn_match_key') }}
+    where {{ rcm_changed_only('match_key', 'pcn_match_key', of=ref('int_submissions_unioned')) }}
 
 ),
 

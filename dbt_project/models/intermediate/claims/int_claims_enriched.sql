@@ -11,14 +11,14 @@ with
 claims as (
 
     select * from {{ ref('int_claims_unioned') }}
-    where {{ rcm_changed_only('match_key', 'pcn_match_key') }}
+    where {{ rcm_changed_only('match_key', 'pcn_match_key', of=ref('int_claims_unioned')) }}
 
 ),
 
 remit_summaries as (
 
     select * from {{ ref('int_claim_remits_summarized') }}
-    where {{ rcm_changed_only('match_key', 'pcn_match_key') }}
+    where {{ rcm_changed_only('match_key', 'pcn_match_key', of=ref('int_claim_remits_summarized')) }}
 
 ),
 
@@ -30,28 +30,28 @@ remit_summaries as (
 money_events as not materialized (
 
     select * from {{ ref('int_money_events_unioned') }}
-    where {{ rcm_changed_only('match_key', 'substring(patient_control_number, 1, 20)') }}
+    where {{ rcm_changed_only('match_key', 'substring(patient_control_number, 1, 20)', of=ref('int_money_events_unioned')) }}
 
 ),
 
 responsibility_changes as (
 
     select * from {{ ref('int_responsibility_changes_sequenced') }}
-    where {{ rcm_changed_only('match_key', 'substring(patient_control_number, 1, 20)') }}
+    where {{ rcm_changed_only('match_key', 'substring(patient_control_number, 1, 20)', of=ref('int_responsibility_changes_sequenced')) }}
 
 ),
 
 encounters as (
 
     select * from {{ ref('int_encounters_aggregated') }}
-    where {{ rcm_changed_only('match_key', 'pcn_match_key') }}
+    where {{ rcm_changed_only('match_key', 'pcn_match_key', of=ref('int_encounters_aggregated')) }}
 
 ),
 
 activities as not materialized (
 
     select * from {{ ref('int_claim_activities_mapped') }}
-    where {{ rcm_changed_only('match_key', 'pcn_match_key') }}
+    where {{ rcm_changed_only('match_key', 'pcn_match_key', of=ref('int_claim_activities_mapped')) }}
 
 ),
 

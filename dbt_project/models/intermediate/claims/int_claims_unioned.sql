@@ -10,28 +10,28 @@ with
 claims as (
 
     select * from {{ ref('int_claims_aggregated') }}
-    where {{ rcm_changed_only('match_key', 'pcn_match_key') }}
+    where {{ rcm_changed_only('match_key', 'pcn_match_key', of=ref('int_claims_aggregated')) }}
 
 ),
 
 encounters as (
 
     select * from {{ ref('int_encounters_aggregated') }}
-    where {{ rcm_changed_only('match_key', 'pcn_match_key') }}
+    where {{ rcm_changed_only('match_key', 'pcn_match_key', of=ref('int_encounters_aggregated')) }}
 
 ),
 
 remits as (
 
     select * from {{ ref('int_remits_matched') }}
-    where {{ rcm_changed_only('match_key', 'pcn_match_key') }}
+    where {{ rcm_changed_only('match_key', 'pcn_match_key', of=ref('int_remits_matched')) }}
 
 ),
 
 remit_summaries as (
 
     select * from {{ ref('int_claim_remits_summarized') }}
-    where {{ rcm_changed_only('match_key', 'pcn_match_key') }}
+    where {{ rcm_changed_only('match_key', 'pcn_match_key', of=ref('int_claim_remits_summarized')) }}
 
 ),
 

@@ -14,7 +14,7 @@ x837_service_lines as (
         where submissions.source_system = 'x837'
             and submissions.file_id = lines.file_id
             and submissions.source_position = lines.claim_position
-            and {{ rcm_changed_only('match_key', 'submissions.pcn_match_key') }}
+            and {{ rcm_changed_only('match_key', 'submissions.pcn_match_key', of=ref('int_submissions_unioned')) }}
     )
     {%- endif %}
 
@@ -23,14 +23,14 @@ x837_service_lines as (
 csv_claims as (
 
     select * from {{ ref('stg_raw__csv_claims') }}
-    where {{ rcm_changed_only('match_key', 'pcn_match_key') }}
+    where {{ rcm_changed_only('match_key', 'pcn_match_key', of=ref('stg_raw__csv_claims')) }}
 
 ),
 
 submissions as (
 
     select * from {{ ref('int_submissions_unioned') }}
-    where {{ rcm_changed_only('match_key', 'pcn_match_key') }}
+    where {{ rcm_changed_only('match_key', 'pcn_match_key', of=ref('int_submissions_unioned')) }}
 
 ),
 

@@ -9,7 +9,7 @@ with
 x837_claims as (
 
     select * from {{ ref('stg_raw__x837_claims') }}
-    where {{ rcm_changed_only('match_key', 'pcn_match_key') }}
+    where {{ rcm_changed_only('match_key', 'pcn_match_key', of=ref('stg_raw__x837_claims')) }}
 
 ),
 
@@ -29,7 +29,7 @@ x837_service_lines as (
 csv_claims as (
 
     select * from {{ ref('stg_raw__csv_claims') }}
-    where {{ rcm_changed_only('match_key', 'pcn_match_key') }}
+    where {{ rcm_changed_only('match_key', 'pcn_match_key', of=ref('stg_raw__csv_claims')) }}
 
 ),
 

@@ -17,7 +17,7 @@ with
 remits as (
 
     select * from {{ ref('int_remits_matched') }}
-    where {{ rcm_changed_only('match_key', 'pcn_match_key') }}
+    where {{ rcm_changed_only('match_key', 'pcn_match_key', of=ref('int_remits_matched')) }}
 
 ),
 
@@ -34,21 +34,21 @@ adjustments as (
 claims as (
 
     select * from {{ ref('int_claims_unioned') }}
-    where {{ rcm_changed_only('match_key', 'pcn_match_key') }}
+    where {{ rcm_changed_only('match_key', 'pcn_match_key', of=ref('int_claims_unioned')) }}
 
 ),
 
 remit_summaries as (
 
     select * from {{ ref('int_claim_remits_summarized') }}
-    where {{ rcm_changed_only('match_key', 'pcn_match_key') }}
+    where {{ rcm_changed_only('match_key', 'pcn_match_key', of=ref('int_claim_remits_summarized')) }}
 
 ),
 
 write_offs as (
 
     select * from {{ ref('int_money_events_unioned') }}
-    where {{ rcm_changed_only('match_key', 'substring(patient_control_number, 1, 20)') }}
+    where {{ rcm_changed_only('match_key', 'substring(patient_control_number, 1, 20)', of=ref('int_money_events_unioned')) }}
 
 ),
 
@@ -61,14 +61,14 @@ as_of as (
 remit_lines as (
 
     select * from {{ ref('int_remit_lines_matched') }}
-    where {{ rcm_changed_only('match_key', 'pcn_match_key') }}
+    where {{ rcm_changed_only('match_key', 'pcn_match_key', of=ref('int_remit_lines_matched')) }}
 
 ),
 
 submission_lines as (
 
     select * from {{ ref('int_submission_lines_unioned') }}
-    where {{ rcm_changed_only('match_key', 'pcn_match_key') }}
+    where {{ rcm_changed_only('match_key', 'pcn_match_key', of=ref('int_submission_lines_unioned')) }}
 
 ),
 

@@ -12,14 +12,14 @@ with
 encounters as (
 
     select * from {{ ref('int_encounters_aggregated') }}
-    where {{ rcm_changed_only('match_key', 'pcn_match_key') }}
+    where {{ rcm_changed_only('match_key', 'pcn_match_key', of=ref('int_encounters_aggregated')) }}
 
 ),
 
 claims as (
 
     select * from {{ ref('int_claims_unioned') }}
-    where {{ rcm_changed_only('match_key', 'pcn_match_key') }}
+    where {{ rcm_changed_only('match_key', 'pcn_match_key', of=ref('int_claims_unioned')) }}
 
 ),
 
@@ -27,35 +27,35 @@ remits as (
 
     select * from {{ ref('int_remits_matched') }}
     where claim_id is not null
-        and {{ rcm_changed_only('match_key', 'pcn_match_key') }}
+        and {{ rcm_changed_only('match_key', 'pcn_match_key', of=ref('int_remits_matched')) }}
 
 ),
 
 patient_shares as (
 
     select * from {{ ref('int_patient_responsibility_tracked') }}
-    where {{ rcm_changed_only('match_key', 'substring(patient_control_number, 1, 20)') }}
+    where {{ rcm_changed_only('match_key', 'substring(patient_control_number, 1, 20)', of=ref('int_patient_responsibility_tracked')) }}
 
 ),
 
 pcn_keys as (
 
     select * from {{ ref('int_pcn_keys_mapped') }}
-    where {{ rcm_changed_only('match_key', 'pcn_match_key') }}
+    where {{ rcm_changed_only('match_key', 'pcn_match_key', of=ref('int_pcn_keys_mapped')) }}
 
 ),
 
 adjustments as (
 
     select * from {{ ref('stg_raw__csv_adjustments') }}
-    where {{ rcm_changed_only('match_key', 'pcn_match_key') }}
+    where {{ rcm_changed_only('match_key', 'pcn_match_key', of=ref('stg_raw__csv_adjustments')) }}
 
 ),
 
 patient_payments as (
 
     select * from {{ ref('stg_raw__csv_patient_payments') }}
-    where {{ rcm_changed_only('match_key', 'pcn_match_key') }}
+    where {{ rcm_changed_only('match_key', 'pcn_match_key', of=ref('stg_raw__csv_patient_payments')) }}
 
 ),
 

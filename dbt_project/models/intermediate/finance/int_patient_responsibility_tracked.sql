@@ -10,14 +10,14 @@ remits as (
 
     select * from {{ ref('int_remits_matched') }}
     where claim_id is not null
-        and {{ rcm_changed_only('match_key', 'pcn_match_key') }}
+        and {{ rcm_changed_only('match_key', 'pcn_match_key', of=ref('int_remits_matched')) }}
 
 ),
 
 claims as (
 
     select * from {{ ref('int_claims_unioned') }}
-    where {{ rcm_changed_only('match_key', 'pcn_match_key') }}
+    where {{ rcm_changed_only('match_key', 'pcn_match_key', of=ref('int_claims_unioned')) }}
 
 ),
 

@@ -24,7 +24,7 @@ remits as (
     from {{ ref('int_remits_matched') }} as int_remits_matched
     cross join as_of
     where int_remits_matched.claim_id is not null
-        and {{ rcm_changed_only('match_key', 'int_remits_matched.pcn_match_key') }}
+        and {{ rcm_changed_only('match_key', 'int_remits_matched.pcn_match_key', of=ref('int_remits_matched')) }}
         and int_remits_matched.payment_date <= as_of.as_of_date
 
 ),

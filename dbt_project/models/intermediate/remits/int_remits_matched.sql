@@ -13,28 +13,28 @@ remits as (
     -- without the stamp of int_remits_joined's build: this model writes its own
     select {{ rcm_star_except('remits_joined', ['rcm_built_at']) }}
     from {{ ref('int_remits_joined') }} as remits_joined
-    where {{ rcm_changed_only('match_key', 'pcn_match_key') }}
+    where {{ rcm_changed_only('match_key', 'pcn_match_key', of=ref('int_remits_joined')) }}
 
 ),
 
 claims as (
 
     select * from {{ ref('int_claims_aggregated') }}
-    where {{ rcm_changed_only('match_key', 'pcn_match_key') }}
+    where {{ rcm_changed_only('match_key', 'pcn_match_key', of=ref('int_claims_aggregated')) }}
 
 ),
 
 pcn_keys as (
 
     select * from {{ ref('int_pcn_keys_mapped') }}
-    where {{ rcm_changed_only('match_key', 'pcn_match_key') }}
+    where {{ rcm_changed_only('match_key', 'pcn_match_key', of=ref('int_pcn_keys_mapped')) }}
 
 ),
 
 encounters as (
 
     select * from {{ ref('int_encounters_aggregated') }}
-    where {{ rcm_changed_only('match_key', 'pcn_match_key') }}
+    where {{ rcm_changed_only('match_key', 'pcn_match_key', of=ref('int_encounters_aggregated')) }}
 
 ),
 

@@ -8,14 +8,14 @@ with
 submissions as (
 
     select * from {{ ref('int_submissions_unioned') }}
-    where {{ rcm_changed_only('match_key', 'pcn_match_key') }}
+    where {{ rcm_changed_only('match_key', 'pcn_match_key', of=ref('int_submissions_unioned')) }}
 
 ),
 
 remits as (
 
     select * from {{ ref('int_remits_matched') }}
-    where {{ rcm_changed_only('match_key', 'pcn_match_key') }}
+    where {{ rcm_changed_only('match_key', 'pcn_match_key', of=ref('int_remits_matched')) }}
 
 ),
 
@@ -31,28 +31,28 @@ remit_adjustments as (
 money_events as (
 
     select * from {{ ref('int_money_events_unioned') }}
-    where {{ rcm_changed_only('match_key', 'substring(patient_control_number, 1, 20)') }}
+    where {{ rcm_changed_only('match_key', 'substring(patient_control_number, 1, 20)', of=ref('int_money_events_unioned')) }}
 
 ),
 
 encounters as (
 
     select * from {{ ref('int_encounters_aggregated') }}
-    where {{ rcm_changed_only('match_key', 'pcn_match_key') }}
+    where {{ rcm_changed_only('match_key', 'pcn_match_key', of=ref('int_encounters_aggregated')) }}
 
 ),
 
 activities as (
 
     select * from {{ ref('int_claim_activities_mapped') }}
-    where {{ rcm_changed_only('match_key', 'substring(patient_control_number, 1, 20)') }}
+    where {{ rcm_changed_only('match_key', 'substring(patient_control_number, 1, 20)', of=ref('int_claim_activities_mapped')) }}
 
 ),
 
 claims as (
 
     select * from {{ ref('int_claims_unioned') }}
-    where {{ rcm_changed_only('match_key', 'pcn_match_key') }}
+    where {{ rcm_changed_only('match_key', 'pcn_match_key', of=ref('int_claims_unioned')) }}
 
 ),
 

@@ -105,12 +105,18 @@ def project_checksum(project_dir: Path = DBT_PROJECT_DIR, seeds_dir: Path | None
     digest = hashlib.sha256()
     for package in _VERSIONED:
         digest.update(f"{package}=={version(package)}\0".encode())
+    # Each file by its path inside the project or the seeds folder, not its absolute path: a clone
+    # moved or renamed holds the same project (an absolute path made its next build a full refresh).
+    seeds_dir = seeds_dir or SEEDS_DIR
     files = [project_dir / "dbt_project.yml", project_dir / "profiles.yml"]
     for folder in _PROJECT_FOLDERS:
         files += (project_dir / folder).rglob("*")
-    files += (seeds_dir or SEEDS_DIR).rglob("*")
-    for path in sorted(p for p in files if p.is_file() and p.suffix in _PROJECT_SUFFIXES):
-        digest.update(str(path.relative_to(path.anchor)).encode())
+    named = [(f"project/{path.relative_to(project_dir).as_posix()}", path) for path in files]
+    named += [(f"seeds/{path.relative_to(seeds_dir).as_posix()}", path) for path in seeds_dir.rglob("*")]
+    for name, path in sorted(
+        item for item in named if item[1].is_file() and item[1].suffix in _PROJECT_SUFFIXES
+    ):
+        digest.update(name.encode())
         digest.update(b"\0")
         digest.update(path.read_bytes())
         digest.update(b"\0")

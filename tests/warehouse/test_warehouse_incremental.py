@@ -439,6 +439,15 @@ def test_project_checksum_follows_the_project_files(tmp_path: Path) -> None:
     model.write_text("select 1\n")
     (seeds / "s.csv").write_text("a\n2\n")
     assert build_state.project_checksum(project, seeds) != first
+    (seeds / "s.csv").write_text("a\n1\n")
+    # the same files elsewhere (a clone moved or renamed) are the same project
+    moved = tmp_path / "elsewhere"
+    shutil.copytree(project, moved / "project")
+    shutil.copytree(seeds, moved / "seeds")
+    assert build_state.project_checksum(moved / "project", moved / "seeds") == first
+    # a file renamed is not
+    model.rename(project / "models" / "n.sql")
+    assert build_state.project_checksum(project, seeds) != first
 
 
 def test_what_the_next_publish_may_reuse(con: duckdb.DuckDBPyConnection) -> None:

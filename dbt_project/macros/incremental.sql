@@ -70,11 +70,13 @@
 
 
 {#- True in a whole incremental `rcm build`: the dbt asset op sets RCM_TEST_SCOPE=changed for
-    exactly those runs (orchestration/defs/dbt_assets.py), never for a subset or a full refresh.
-    Read only at execution: dbt's partial parsing does not track it. -#}
+    exactly those runs (orchestration/defs/dbt_assets.py), never for a subset or a full refresh; a
+    --full-refresh or a pinned as-of date by hand rules it out too. Read only at execution: dbt's
+    partial parsing does not track it. Whether the model being built is incremental is
+    rcm_incremental()'s question. -#}
 {% macro rcm_whole_incremental_build() -%}
-    {{ return(execute and rcm_incremental() and not flags.FULL_REFRESH
-              and env_var('RCM_TEST_SCOPE', 'all') == 'changed') }}
+    {{ return(execute and env_var('RCM_TEST_SCOPE', 'all') == 'changed'
+              and not flags.FULL_REFRESH and var('as_of_date', none) is none) }}
 {%- endmacro %}
 
 

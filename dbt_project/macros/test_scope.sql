@@ -56,12 +56,10 @@
 
 
 {#- The predicate that limits a test of `relation` to what this run rebuilt, or '' for the whole table:
-    '' unless `rcm build` runs incrementally (RCM_TEST_SCOPE=changed, no --full-refresh, no pinned
-    as-of date) and `relation` is an incremental model with strategy rcm_replace or a model with
-    `meta: {rcm_test_scope: file}`. -#}
+    '' unless `rcm build` runs incrementally (rcm_whole_incremental_build) and `relation` is an
+    incremental model with strategy rcm_replace or a model with `meta: {rcm_test_scope: file}`. -#}
 {% macro rcm_test_scope(relation) -%}
-    {%- if not execute or env_var('RCM_TEST_SCOPE', 'all') != 'changed'
-            or flags.FULL_REFRESH or var('as_of_date', none) is not none -%}
+    {%- if not rcm_whole_incremental_build() -%}
         {{ return('') }}
     {%- endif -%}
     {#- models are looked up by name: no model of this project has an alias -#}
@@ -74,11 +72,11 @@
         {%- set built_files = graph.sources['source.' ~ project_name ~ '.build_state.built_files'] -%}
         {{ return('file_id in (select file_id from (' ~ rcm_changed_files(ledger.relation_name, built_files.relation_name) ~ '))') }}
     {%- endif -%}
-    {%- if model.config.materialized != 'incremental'
-            or model.config.get('incremental_strategy') != 'rcm_replace' -%}
+    {%- set replaced_by = rcm_replaced_by(relation) -%}
+    {%- if replaced_by is none -%}
         {{ return('') }}
     {%- endif -%}
-    {%- if model.config.get('rcm_replace_by') not in ('file', 'match_key') -%}
+    {%- if replaced_by not in ('file', 'match_key') -%}
         {{ exceptions.raise_compiler_error("rcm_test_scope: " ~ model.name ~ " has no rcm_replace_by 'file' or 'match_key'") }}
     {%- endif -%}
     {{ return('rcm_built_at = ' ~ rcm_built_at()) }}

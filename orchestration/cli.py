@@ -10,6 +10,7 @@ from __future__ import annotations
 import argparse
 import importlib
 import logging
+import os
 import sys
 
 from orchestration.settings import get_settings
@@ -78,5 +79,22 @@ def main(argv: list[str] | None = None) -> int:
     return 0 if not argv else 2
 
 
+def console_main() -> None:
+    """The `rcm` console script: ``main()``, then exit without the interpreter's teardown.
+
+    By the time a command returns, its work is done and closed: Dagster's run is recorded, the
+    warehouse and the snapshot are written and closed, child processes are joined. What Python's
+    own exit would add is freeing every object of Dagster's and dbt's imports one by one (0.84 s
+    after `rcm build`'s last line at 1,000,000 claims). So the output is flushed, logging shut
+    down, and the process ends there. An exception still takes the normal way out, with its
+    traceback. Tests call ``main()``, which returns.
+    """
+    code = main()
+    sys.stdout.flush()
+    sys.stderr.flush()
+    logging.shutdown()
+    os._exit(code)
+
+
 if __name__ == "__main__":
-    raise SystemExit(main())
+    console_main()

@@ -39,6 +39,25 @@ def test_console_script_runs_in_a_fresh_process() -> None:
     assert "ingest" in result.stdout
 
 
+def test_console_script_flushes_and_keeps_the_exit_code_when_it_skips_teardown(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """`rcm` ends with os._exit (console_main): what a command printed to a pipe (block-buffered)
+    must still arrive whole, and its return code must be the process's."""
+    rcm = Path(sys.executable).parent / "rcm"
+    assert "console_main" in rcm.read_text(encoding="utf-8"), "reinstall: make setup"
+    env = {"PATH": "/usr/bin:/bin", "RCM_HOME": str(tmp_path / "home")}
+    listed = subprocess.run([str(rcm)], capture_output=True, text=True, check=False, env=env)
+    assert main([]) == 0
+    assert listed.returncode == 0
+    assert listed.stdout == capsys.readouterr().out  # the whole help, not what a buffer held
+    missing = subprocess.run(
+        [str(rcm), "ingest", str(tmp_path / "nowhere.835")], capture_output=True, text=True, env=env
+    )
+    assert missing.returncode == 2
+    assert missing.stderr == f"rcm ingest: no such file or folder: {tmp_path / 'nowhere.835'}\n"
+
+
 def test_settings_from_environment(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> None:
     monkeypatch.setenv("RCM_HOME", str(tmp_path / "home"))
     monkeypatch.setenv("RCM_DASH_PORT", "9123")

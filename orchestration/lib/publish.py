@@ -87,6 +87,10 @@ DELTA_SUFFIX = ".delta"
 # 1,000,000 claims changes ~0.06% of fct_claim_events' rows, so about a month of deltas; every claim
 # lookup joins against the key list, which must stay small.
 MAX_DELTA_SHARE = 0.02
+# zstd at level 1 rather than DuckDB's default (3): at 1,000,000 claims the 14 tables written whole
+# took 2.87-3.34 s against 3.53-4.15 s (three rounds each, alternating), in 80.8 MB against 83.0 MB,
+# and a scan of fct_claims reads as fast (9.5 ms both).
+PARQUET_OPTIONS = "format parquet, compression zstd, compression_level 1"
 
 _IDENTIFIER = re.compile(r"^[a-z_][a-z0-9_]*$")
 _SNAPSHOT_ID = re.compile(r"^\d{8}T\d{12}Z$")
@@ -204,7 +208,7 @@ def _copy(con: duckdb.DuckDBPyConnection, query: str, name: str, target: Path) -
     order_by, row_group_size = PUBLISH_LAYOUT.get(name, (None, None))
     order = f" order by {order_by}" if order_by else ""
     groups = f", row_group_size {row_group_size}" if row_group_size else ""
-    con.execute(f"copy ({query}{order}) to {_sql_path(target)} (format parquet, compression zstd{groups})")
+    con.execute(f"copy ({query}{order}) to {_sql_path(target)} ({PARQUET_OPTIONS}{groups})")
 
 
 def _write_delta(
@@ -232,7 +236,7 @@ def _write_delta(
     )
     con.execute(
         f"copy (select match_key from ({changed.keys_query}){earlier_keys}) "  # noqa: S608 (ours)
-        f"to {_sql_path(keys)} (format parquet, compression zstd)"
+        f"to {_sql_path(keys)} ({PARQUET_OPTIONS})"
     )
     key_count = con.execute(f"select count(*) from read_parquet({_sql_path(keys)})").fetchone()[0]  # noqa: S608
     selected = (

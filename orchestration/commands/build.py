@@ -231,7 +231,17 @@ def run_build(
     full_refresh: bool = False,
 ) -> BuildSummary:
     """Parse if needed, run the build job in-process under the writer lock, and summarize it."""
+    from orchestration.lib.dbt_warm import warm_dbt
+
     started = time.perf_counter()
+    # dbt's imports (~2.2 s) now, beside this process's own start-up, not after it (dbt_warm)
+    with warm_dbt():
+        return _run_build(started, settings, as_of=as_of, reparse=reparse, full_refresh=full_refresh)
+
+
+def _run_build(
+    started: float, settings: Settings | None, *, as_of: str | None, reparse: bool, full_refresh: bool
+) -> BuildSummary:
     settings = settings or get_settings()
     settings.ensure_dirs()
     prepare_dbt_project(settings, force=reparse)

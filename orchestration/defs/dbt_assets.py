@@ -210,8 +210,12 @@ class RcmDbtCliResource(DbtCliResource):
 
 
 def dbt_resource() -> DbtCliResource:
-    """The dbt CLI resource (key ``dbt``) running this virtualenv's dbt on DBT_PROJECT."""
-    return RcmDbtCliResource(project_dir=DBT_PROJECT, dbt_executable=dbt_executable())
+    """The dbt CLI resource (key ``dbt``) running this virtualenv's dbt on DBT_PROJECT, through
+    ``rcm-dbt`` (orchestration.lib.dbt_warm): in `rcm build`, a dbt process started ahead takes the
+    command; elsewhere the launcher becomes dbt itself."""
+    from orchestration.lib.dbt_warm import launcher_path
+
+    return RcmDbtCliResource(project_dir=DBT_PROJECT, dbt_executable=launcher_path())
 
 
 __all__ = [

@@ -49,8 +49,10 @@ def dbt_path() -> str:
 
 
 def launcher_path() -> str:
-    """The ``rcm-dbt`` console script of this virtualenv (``launcher_main``)."""
-    return str(Path(sys.executable).parent / LAUNCHER)
+    """The ``rcm-dbt`` console script of this virtualenv (``launcher_main``), or its dbt when the
+    script is not installed yet (a checkout updated without `make setup`): dbt then runs as before."""
+    launcher = Path(sys.executable).parent / LAUNCHER
+    return str(launcher) if launcher.is_file() else dbt_path()
 
 
 @contextlib.contextmanager

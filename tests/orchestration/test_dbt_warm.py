@@ -147,3 +147,14 @@ def test_an_interrupt_reaches_dbt_and_the_launcher_exits_with_it(tmp_path: Path)
         rest = launcher.communicate(timeout=90)[0]
         assert launcher.returncode not in (0, None), rest
         assert warm.wait(timeout=30) is not None
+
+
+def test_without_the_launcher_installed_dagster_runs_dbt_itself(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A checkout updated without `make setup` has no rcm-dbt yet: the resource then names dbt."""
+    monkeypatch.setattr(sys, "executable", str(tmp_path / "bin" / "python"))
+    assert launcher_path() == dbt_path() == str(tmp_path / "bin" / "dbt")
+    (tmp_path / "bin").mkdir()
+    (tmp_path / "bin" / "rcm-dbt").write_text("#!/bin/sh\n", encoding="utf-8")
+    assert launcher_path() == str(tmp_path / "bin" / "rcm-dbt")

@@ -25,6 +25,20 @@ def _run(args: list[str], cwd: Path, **env: str) -> subprocess.CompletedProcess[
     )
 
 
+def _probe_project(tmp_path: Path, database: str) -> Path:
+    """A dbt project with no models, and its profiles.yml beside it: DuckDB at ``database``."""
+    project = tmp_path / "project"
+    project.mkdir()
+    (project / "dbt_project.yml").write_text(
+        "name: probe\nversion: '1.0.0'\nconfig-version: 2\nprofile: probe\n", encoding="utf-8"
+    )
+    (tmp_path / "profiles.yml").write_text(
+        f"probe:\n  target: t\n  outputs:\n    t:\n      type: duckdb\n      path: {database}\n",
+        encoding="utf-8",
+    )
+    return project
+
+
 @pytest.fixture(scope="module")
 def dbt_version(tmp_path_factory: pytest.TempPathFactory) -> subprocess.CompletedProcess[str]:
     """`dbt --version` run by dbt itself."""
@@ -46,18 +60,8 @@ def test_the_waiting_process_runs_the_command_as_dbt_would(
 
 
 def test_arguments_environment_folder_and_exit_code_reach_dbt(tmp_path: Path) -> None:
-    project = tmp_path / "project"
-    project.mkdir()
-    (project / "dbt_project.yml").write_text(
-        "name: probe\nversion: '1.0.0'\nconfig-version: 2\nprofile: probe\n", encoding="utf-8"
-    )
-    (tmp_path / "profiles.yml").write_text(
-        "probe:\n  target: t\n  outputs:\n    t:\n      type: duckdb\n"
-        "      path: \"{{ env_var('PROBE_DB') }}\"\n",
-        encoding="utf-8",
-    )
-    # `dbt show` reads the profile (PROBE_DB from the environment), opens the database, queries it,
-    # and closes it only as its process ends (dbt-duckdb closes at exit)
+    project = _probe_project(tmp_path, "\"{{ env_var('PROBE_DB') }}\"")
+    # `dbt show` reads the profile (PROBE_DB from the environment), opens the database, queries it
     args = ["show", "--inline", "select 40 + 2 as answer", "--profiles-dir", str(tmp_path)]
     env = {"PROBE_DB": str(tmp_path / "probe.duckdb"), "DBT_SEND_ANONYMOUS_USAGE_STATS": "false"}
     with warm_dbt() as warm:
@@ -119,15 +123,7 @@ def test_one_command_per_waiting_process_and_none_left_behind(tmp_path: Path) ->
 
 def test_an_interrupt_reaches_dbt_and_the_launcher_exits_with_it(tmp_path: Path) -> None:
     """dagster-dbt cancels dbt with SIGINT to the process it started: the launcher forwards it."""
-    project = tmp_path / "project"
-    project.mkdir()
-    (project / "dbt_project.yml").write_text(
-        "name: probe\nversion: '1.0.0'\nconfig-version: 2\nprofile: probe\n", encoding="utf-8"
-    )
-    (tmp_path / "profiles.yml").write_text(
-        f"probe:\n  target: t\n  outputs:\n    t:\n      type: duckdb\n      path: {tmp_path / 'p.duckdb'}\n",
-        encoding="utf-8",
-    )
+    project = _probe_project(tmp_path, str(tmp_path / "p.duckdb"))
     endless = "select count(*) from range(1000000000000) a"  # hours of counting, unless interrupted
     with warm_dbt() as warm:
         assert warm is not None

@@ -14,7 +14,6 @@ import datetime as dt
 import json
 import os
 import subprocess
-import sys
 import time
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -54,11 +53,6 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     )
 
 
-def dbt_executable() -> Path:
-    """This virtualenv's dbt, next to the running Python."""
-    return Path(sys.executable).parent / "dbt"
-
-
 def _newest_project_file() -> float:
     newest = (DBT_PROJECT_DIR / "dbt_project.yml").stat().st_mtime
     for root in (
@@ -85,6 +79,8 @@ def prepare_dbt_project(settings: Settings | None = None, *, force: bool = False
     The dbt Dagster assets are built from this manifest, so call this before importing
     ``orchestration.definitions`` (``rcm build``, ``rcm dagster`` and the tests do). Returns its path.
     """
+    from orchestration.lib.dbt_warm import dbt_path
+
     settings = settings or get_settings()
     manifest = manifest_path()
     if not force and manifest.exists() and manifest.stat().st_mtime >= _newest_project_file():
@@ -96,7 +92,7 @@ def prepare_dbt_project(settings: Settings | None = None, *, force: bool = False
     }
     completed = subprocess.run(
         [
-            str(dbt_executable()),
+            dbt_path(),
             "parse",
             "--quiet",
             "--project-dir",

@@ -15,7 +15,6 @@ import contextlib
 import json
 import os
 import shutil
-import sys
 from collections.abc import Iterator, Mapping
 from functools import cached_property
 from pathlib import Path
@@ -57,11 +56,6 @@ def build_target_dir(settings: Settings) -> Path:
         with contextlib.suppress(OSError):  # only a head start: dbt parses in full without it
             shutil.copyfile(PARSE_STATE, state)
     return target
-
-
-def dbt_executable() -> str:
-    """The dbt of this virtualenv (never whatever `dbt` is first on PATH)."""
-    return str(Path(sys.executable).parent / "dbt")
 
 
 class RcmDbtTranslator(DagsterDbtTranslator):

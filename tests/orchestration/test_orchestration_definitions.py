@@ -120,12 +120,13 @@ def test_inbox_sensor_requests_a_run_when_the_inbox_changes(
 def test_dbt_resource_skips_only_what_the_project_does_not_use() -> None:
     from dagster_dbt import DbtCliResource
 
-    from orchestration.defs.dbt_assets import DBT_PROJECT, dbt_executable, dbt_resource
+    from orchestration.defs.dbt_assets import DBT_PROJECT, dbt_resource
+    from orchestration.lib.dbt_warm import dbt_path
 
     # the private methods overridden still exist in the pinned dagster-dbt
     assert "_cli_version" in vars(DbtCliResource) and "_initialize_dbt_core_adapter" in vars(DbtCliResource)
     ours = dbt_resource()
-    theirs = DbtCliResource(project_dir=DBT_PROJECT, dbt_executable=dbt_executable())
+    theirs = DbtCliResource(project_dir=DBT_PROJECT, dbt_executable=dbt_path())
     assert ours._cli_version == theirs._cli_version  # theirs runs `dbt --version`
     assert ours._initialize_dbt_core_adapter([]) is None
 

@@ -36,6 +36,7 @@ import sys
 import tempfile
 from collections.abc import Iterator
 from pathlib import Path
+from typing import NoReturn
 
 ENV_SOCKET = "RCM_DBT_WARM_SOCKET"
 LAUNCHER = "rcm-dbt"
@@ -185,19 +186,23 @@ def launcher_main() -> None:
         except OSError:
             connection.close()
             connection = None
-    ready = _read_line(connection, _READY_SECONDS) if connection is not None else None
-    if connection is None or ready is None or not ready.startswith("ready "):
+
+    def run_dbt_here() -> NoReturn:
         if connection is not None:
             connection.close()
         os.execv(dbt, [dbt, *args])
+
+    ready = _read_line(connection, _READY_SECONDS) if connection is not None else None
+    if connection is None or ready is None or not ready.startswith("ready "):
+        run_dbt_here()
     pid = int(ready.split()[1])
     try:
-        # to wait for the process itself to end, not only for its status: its last act is closing
-        # the warehouse, which the next step (the publish) opens
+        # to wait for the process itself to end, as Popen.wait on dbt did, not only for its
+        # status: whatever dbt still does at exit (dbt-duckdb closes a warehouse left open then)
+        # is over before the next step, the publish, opens the warehouse
         process = os.pidfd_open(pid)
     except (AttributeError, OSError):  # not Linux 5.3+: dbt runs here instead
-        connection.close()
-        os.execv(dbt, [dbt, *args])
+        run_dbt_here()
 
     def forward(signum: int, _frame: object) -> None:
         with contextlib.suppress(OSError):

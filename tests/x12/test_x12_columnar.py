@@ -544,3 +544,43 @@ def test_the_padding_decision_of_a_pass_is_needs_strip(
     _split_bodies(split)
     for body, text in zip(split, texts, strict=True):
         assert body.padded == needs_strip(without_line_breaks(text), terminator), repr(text)
+
+
+def test_byte_and_text_bodies_in_one_pass_read_the_same() -> None:
+    """An ASCII file's interchanges go into Arrow as views of its bytes (``_texts_to_split``); any
+    other file's as Python text. One pass with both, in turns, and with files of two interchanges
+    (whitespace and line breaks between them), reads each file as the reference reads it alone."""
+    from orchestration.lib.x12.columnar835 import _body_maker, read_835_columnar_many
+    from orchestration.lib.x12.envelope import tokenize
+
+    plain = render(interchange([SET_A, SET_A]), terminator="~\r\n")
+    accented = render(interchange([SET_A]), terminator="~\n").replace(b"ACME HEALTH", "ACMÉ HEALTH".encode())
+    two = (
+        render(interchange([SET_A]), terminator="~")
+        + b"\r\n\n"
+        + render(interchange([SET_A, SET_A], control="000000002"), terminator="~\n")
+    )
+    bare = render(interchange([SET_A]), terminator="~")  # no line breaks at all
+    files = [plain, accented, two, accented.replace(b"000000001", b"000000003"), bare]
+    # which bodies carry their file's bytes: every ASCII file's, none of the accented files'
+    bodies = [
+        [section.segments for section in tokenize(data, split=_body_maker(data)).sections] for data in files
+    ]
+    assert [[body.data is not None for body in found] for found in bodies] == [
+        [True],
+        [False],
+        [True, True],
+        [False],
+        [True],
+    ]
+    assert [body.text for body in bodies[2]] == [
+        section.decode()
+        for section in (two[: two.index(b"\r\n\nISA")] + b"\r\n\n", two[two.index(b"ISA", 3) :])
+    ]
+    results = read_835_columnar_many(
+        [(data, f"{index:016x}", f"r{index}.835") for index, data in enumerate(files)]
+    )
+    for index, (data, result) in enumerate(zip(files, results, strict=True)):
+        assert result is not None, index
+        reference = parse_x12(data, f"{index:016x}", f"r{index}.835")
+        _assert_equal(result, to_arrow(reference), reference)

@@ -155,7 +155,7 @@ def read_835_columnar_many(files: Sequence[tuple[bytes, str, str]]) -> list[Pars
     prepared: list[tuple[int, FileState, list[Section]]] = []
     for index, (data, file_id, file_name) in enumerate(files):
         try:
-            tokenized = tokenize(data, split=_Body)
+            tokenized = tokenize(data, split=_body_maker(data))
         except _DECLINE:
             continue
         if tokenized.is_blank or tokenized.problems or not tokenized.sections:
@@ -202,7 +202,7 @@ def read_835_columnar_split(
     the whole read would check them); if any piece is declined, so is the file.
     """
     try:
-        tokenized = tokenize(data, split=_Body)
+        tokenized = tokenize(data, split=_body_maker(data))
         if tokenized.is_blank or tokenized.problems or len(tokenized.sections) != 1:
             return None
         section = tokenized.sections[0]
@@ -260,20 +260,22 @@ def _text_pieces(section: Section, pieces: int) -> tuple[list[Section], list[int
     """
     body = section.segments
     assert isinstance(body, _Body)
-    text, terminator, element = body.text, body.terminator, section.element
+    text, terminator, element = body.source, body.terminator, section.element
+    first, size = body.start, body.end - body.start
     # a segment starts after a terminator, line breaks dropped (``_split_bodies``): ``~\r\nST*`` starts
     # a transaction set; spaces are left out so that no padding spans a cut
     set_start = re.compile(re.escape(terminator) + r"[\r\n]*ST" + re.escape(element))
-    cuts = [0]
+    cuts = [first]
     for number in range(1, pieces):
-        found = set_start.search(text, max(len(text) * number // pieces, cuts[-1] + 1))
+        found = set_start.search(text, max(first + size * number // pieces, cuts[-1] + 1), body.end)
         if found is None:
             break
         cuts.append(found.start() + len(terminator))
     if len(cuts) < 2:
         return None
     bodies = [
-        _Body(text[start:end], terminator) for start, end in zip(cuts, [*cuts[1:], len(text)], strict=True)
+        _Body(text, terminator, start, end, body.data)
+        for start, end in zip(cuts, [*cuts[1:], body.end], strict=True)
     ]
     facts = _two_at_a_time(_envelope_facts, [(piece, element) for piece in bodies])
     if len({piece.padded for piece in bodies}) != 1:
@@ -367,8 +369,8 @@ def _interchanges(
 
 
 def _section_of(section: Section, segments: pa.Array) -> Section:
-    body = _Body.__new__(_Body)
-    body.text, body.terminator, body.segments, body.padded = "", section.terminator, segments, False
+    body = _Body("", section.terminator)  # its text is never read again: only its segments
+    body.segments = segments
     return dataclasses.replace(section, segments=body)  # type: ignore[arg-type]
 
 
@@ -486,15 +488,30 @@ class FileTables(Mapping):
 
 
 class _Body:
-    """An interchange's text as ``tokenize`` cuts it out; ``_split_bodies`` splits a batch's at once."""
+    """An interchange as ``tokenize`` cuts it out: its span ``start:end`` of the file's decoded text
+    and, when the file is ASCII (each character one byte), of the file's bytes. ``_split_bodies``
+    splits a batch's at once, from the bytes where it has them (``_texts_to_split``)."""
 
-    def __init__(self, text: str, terminator: str) -> None:
+    def __init__(
+        self, source: str, terminator: str, start: int = 0, end: int | None = None, data: bytes | None = None
+    ) -> None:
         if terminator == "\n":
             raise _Fallback  # str.splitlines semantics: left to the reference tokenizer
-        self.text = text
+        self.source = source
+        self.start = start
+        self.end = len(source) if end is None else end
+        # the same characters as ``source``, one byte each, or None
+        self.data = data if data is not None and len(data) == len(source) else None
         self.terminator = terminator
         self.segments: pa.Array | None = None
         self.padded = False  # its segments were stripped of whitespace (``_split_bodies``)
+
+    @property
+    def text(self) -> str:
+        """The interchange's text (a copy, unless it is the whole of the file's)."""
+        if self.start == 0 and self.end == len(self.source):
+            return self.source
+        return self.source[self.start : self.end]
 
     def __len__(self) -> int:
         assert self.segments is not None
@@ -558,24 +575,74 @@ def _spaced_at_terminators(
 
 
 def _texts_to_split(group: list[_Body], terminator: str) -> tuple[pa.Array, np.ndarray, np.ndarray]:
-    """The bodies' texts as one Arrow array, line breaks removed (by ``str.replace``; Arrow's
-    ``replace_substring`` took 56 against 15 ms on one 10 MB 835 when first measured, 8.8 against
-    8.3 ms on 2026-12-01, and running it in Arrow to free the interpreter lock for the other reader
-    thread saved no time on small 835s: docs/benchmarks.md, 2026-12-01) and the terminator
-    after the last segment cut off (else every body splits off an empty segment, and dropping those
-    is a ``filter`` copying every segment). Also which bodies ended in a space and that terminator
-    (padding ``needs_strip`` sees, and the cut text no longer shows), and which hold a tab."""
-    texts = []
+    """The bodies' texts as one Arrow array, line breaks removed and the terminator after the last
+    segment cut off (else every body splits off an empty segment, and dropping those is a ``filter``
+    copying every segment). Also which bodies ended in a space and that terminator (padding
+    ``needs_strip`` sees, and the cut text no longer shows), and which hold a tab.
+
+    A body with its file's bytes (ASCII) goes into Arrow as a view of them, its line breaks removed
+    by Arrow's ``replace_substring``; the others as Python text (``without_line_breaks``, then
+    converted). Slicing, ``str.replace`` and the conversion each copy the text while holding the
+    interpreter lock: with two reader threads on the 100k demo's small 835s they were 24 % of the
+    time the lock was held (docs/benchmarks.md, "Runs of 2026-12-01 15:26").
+    """
     ends_spaced = np.zeros(len(group), bool)
     tabbed = np.zeros(len(group), bool)
+    pieces: list[pa.Array] = []
+    texts: list[str] = []  # consecutive bodies without bytes, converted together
+    carriage_returns = line_feeds = False
+    terminator_byte = ord(terminator) if len(terminator) == 1 and terminator.isascii() else -1
     for number, body in enumerate(group):
-        text = without_line_breaks(body.text)
-        tabbed[number] = "\t" in text
-        if text.endswith(terminator):
-            ends_spaced[number] = text.endswith(" " + terminator)
-            text = text[: -len(terminator)]
-        texts.append(text)
-    return pa.array(texts, pa.large_string()), ends_spaced, tabbed
+        data = body.data
+        if data is None or terminator_byte < 0:
+            text = without_line_breaks(body.text)
+            tabbed[number] = "\t" in text
+            if text.endswith(terminator):
+                ends_spaced[number] = text.endswith(" " + terminator)
+                text = text[: -len(terminator)]
+            texts.append(text)
+            continue
+        if texts:
+            pieces.append(pa.array(texts, pa.large_string()))
+            texts = []
+        start, stop = body.start, body.end
+        while stop > start and data[stop - 1] in _LINE_BREAK_BYTES:
+            stop -= 1
+        if stop > start and data[stop - 1] == terminator_byte:
+            stop -= 1
+            before = stop
+            while before > start and data[before - 1] in _LINE_BREAK_BYTES:
+                before -= 1
+            ends_spaced[number] = before > start and data[before - 1] == _SPACE_BYTE
+        tabbed[number] = data.find(b"\t", start, stop) >= 0
+        carriage_returns = carriage_returns or data.find(b"\r", start, stop) >= 0
+        line_feeds = line_feeds or data.find(b"\n", start, stop) >= 0
+        offsets = pa.py_buffer(np.array([start, stop], np.int64))
+        pieces.append(pa.Array.from_buffers(pa.large_string(), 1, [None, offsets, pa.py_buffer(data)]))
+    if texts:
+        pieces.append(pa.array(texts, pa.large_string()))
+    joined = pa.concat_arrays(pieces) if len(pieces) > 1 else pieces[0]
+    if carriage_returns:
+        joined = pc.replace_substring(joined, "\r", "")
+    if line_feeds:
+        joined = pc.replace_substring(joined, "\n", "")
+    return joined, ends_spaced, tabbed
+
+
+_LINE_BREAK_BYTES = (ord("\r"), ord("\n"))
+_SPACE_BYTE = ord(" ")
+
+
+def _body_maker(data: bytes) -> Callable[[str, int, int, str], _Body]:
+    """``tokenize``'s ``split`` for the columnar reader: a ``_Body`` of each interchange's span,
+    with the file's bytes when they are the decoded text's characters one for one (ASCII, starting
+    with ``ISA``: no byte-order mark or UTF-16 for ``decode`` to take off)."""
+    ascii_bytes = data if data[:3] == b"ISA" and data.isascii() else None
+
+    def make(text: str, start: int, end: int, terminator: str) -> _Body:
+        return _Body(text, terminator, start, end, ascii_bytes)
+
+    return make
 
 
 def _money_text(value: int) -> str:

@@ -12,8 +12,9 @@ read from its first ``GS``/``ST`` with delimiters sniffed from the ``ST`` segmen
 from __future__ import annotations
 
 import re
-from collections.abc import Callable, Sequence
+from collections.abc import Callable
 from dataclasses import dataclass, field
+from typing import Any
 
 _ISA_ANYWHERE = re.compile(r"(?<![A-Za-z0-9])ISA(?=[^A-Za-z0-9\s])")
 _ST_ANYWHERE = re.compile(r"(?<![A-Za-z0-9])ST([^A-Za-z0-9\s])[0-9A-Za-z]{3}\1")
@@ -183,11 +184,13 @@ def _headerless(text: str, tokenized: Tokenized) -> None:
     tokenized.sections.append(Section(segments, element, component, None, terminator, None))
 
 
-def tokenize(data: bytes, split: Callable[[str, str], Sequence[str]] | None = None) -> Tokenized:
+def tokenize(data: bytes, split: Callable[[str, int, int, str], Any] | None = None) -> Tokenized:
     """Decode the bytes and cut them into sections of segments, one per interchange.
 
-    ``split(body, terminator)`` cuts an interchange into segments (default ``_split_segments``, a
-    list of str; the columnar 835 reader passes one returning an Arrow string array).
+    ``split(text, start, end, terminator)`` cuts the interchange ``text[start:end]`` into segments
+    (default: ``_split_segments`` of that slice, a list of str). The columnar 835 reader passes one
+    that keeps the span and cuts it later, in Arrow (``columnar835._Body``): slicing the decoded
+    text copied every file once more while holding the interpreter lock.
     """
     tokenized = Tokenized()
     text = decode(data)
@@ -225,7 +228,11 @@ def tokenize(data: bytes, split: Callable[[str, str], Sequence[str]] | None = No
         # most files hold one interchange: a plain substring scan rules the regex out at C speed
         following = boundary.search(text, start + 3) if text.find("ISA", start + 3) != -1 else None
         end = following.end() - 3 if following is not None else len(text)
-        segments = (split or _split_segments)(text[start:end], terminator)
+        segments = (
+            split(text, start, end, terminator)
+            if split is not None
+            else _split_segments(text[start:end], terminator)
+        )
         tokenized.sections.append(Section(segments, element, component, repetition, terminator, elements))
         start = following.end() - 3 if following is not None else None
     return tokenized

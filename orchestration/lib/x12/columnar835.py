@@ -584,7 +584,9 @@ def _texts_to_split(group: list[_Body], terminator: str) -> tuple[pa.Array, np.n
     by Arrow's ``replace_substring``; the others as Python text (``without_line_breaks``, then
     converted). Slicing, ``str.replace`` and the conversion each copy the text while holding the
     interpreter lock: with two reader threads on the 100k demo's small 835s they were 24 % of the
-    time the lock was held (docs/benchmarks.md, "Runs of 2026-12-01 15:26").
+    time the lock was held (docs/benchmarks.md, "Runs of 2026-12-01 15:26"). Arrow's replacement is
+    no faster on one thread (8.8 against 8.3 ms on one 10 MB 835, and moving it alone into Arrow
+    saved nothing: "Runs of 2026-12-01 05:21"); taking all three copies off the lock did.
     """
     ends_spaced = np.zeros(len(group), bool)
     tabbed = np.zeros(len(group), bool)
@@ -637,7 +639,8 @@ def _body_maker(data: bytes) -> Callable[[str, int, int, str], _Body]:
     """``tokenize``'s ``split`` for the columnar reader: a ``_Body`` of each interchange's span,
     with the file's bytes when they are the decoded text's characters one for one (ASCII, starting
     with ``ISA``: no byte-order mark or UTF-16 for ``decode`` to take off)."""
-    ascii_bytes = data if data[:3] == b"ISA" and data.isascii() else None
+    # bytes only: Arrow's views of a bytearray would see it change under them
+    ascii_bytes = data if type(data) is bytes and data[:3] == b"ISA" and data.isascii() else None
 
     def make(text: str, start: int, end: int, terminator: str) -> _Body:
         return _Body(text, terminator, start, end, ascii_bytes)

@@ -573,10 +573,8 @@ def test_byte_and_text_bodies_in_one_pass_read_the_same() -> None:
         [False],
         [True],
     ]
-    assert [body.text for body in bodies[2]] == [
-        section.decode()
-        for section in (two[: two.index(b"\r\n\nISA")] + b"\r\n\n", two[two.index(b"ISA", 3) :])
-    ]
+    second = two.index(b"ISA", 3)  # the first interchange keeps the line breaks before the second
+    assert [body.text for body in bodies[2]] == [two[:second].decode(), two[second:].decode()]
     results = read_835_columnar_many(
         [(data, f"{index:016x}", f"r{index}.835") for index, data in enumerate(files)]
     )

@@ -80,3 +80,47 @@ def test_primary_key_fails_on_a_repeated_key_and_on_nulls(
             "insert into marts.dim_payers select * replace (null as payer_id) from marts.dim_payers limit 3"
         )
     assert failures() == 3  # two repeated values, and the nulls once
+
+
+def test_row_rules_count_each_broken_rule_and_name_it(synthetic_home: BuiltWarehouse, tmp_path: Path) -> None:
+    """The project's `row_rules` test (a model's not_null, accepted_values and expression rules in
+    one scan) passes on the built table; broken, it fails with the sum of the failing rows and
+    names each broken rule. A null passes accepted_values, as with dbt's own test."""
+    import json
+
+    from warehouse_support import run_dbt
+
+    warehouse = tmp_path / "warehouse.duckdb"
+    shutil.copyfile(synthetic_home.warehouse, warehouse)
+    select = ["test", "--select", "row_rules_fct_claims", "--store-failures"]
+
+    def failures() -> tuple[int, dict[str, int]]:
+        done = run_dbt(select, warehouse, tmp_path / "target")
+        run_results = json.loads((tmp_path / "target" / "run_results.json").read_text(encoding="utf-8"))
+        results = [r for r in run_results["results"] if r["unique_id"].startswith("test.")]
+        assert [r["unique_id"].split(".")[2] for r in results] == ["row_rules_fct_claims"], done.stdout
+        assert (done.returncode == 0) == (results[0]["status"] == "pass"), done.stdout[-2000:]
+        relation = results[0]["relation_name"]
+        with duckdb.connect(str(warehouse)) as con:
+            broken = dict(con.execute(f"select rule, failing_rows from {relation}").fetchall())
+        return results[0]["failures"], broken
+
+    assert failures() == (0, {})
+    with duckdb.connect(str(warehouse)) as con:
+        claims = con.execute("select claim_id from marts.fct_claims order by claim_id limit 4").fetchall()
+        ids = [row[0] for row in claims]
+        con.execute("update marts.fct_claims set payer_sequence = null where claim_id = ?", [ids[0]])
+        con.execute("update marts.fct_claims set claim_type = 'dental' where claim_id in (?, ?)", ids[1:3])
+        con.execute("update marts.fct_claims set source_system = null where claim_id = ?", [ids[3]])
+        (paid,) = con.execute(
+            "select claim_id from marts.fct_claims where first_payment_date is not null order by claim_id limit 1"
+        ).fetchone()
+        con.execute(
+            "update marts.fct_claims set first_remit_date = first_payment_date + 1 where claim_id = ?", [paid]
+        )
+    expected = {
+        "not_null(payer_sequence)": 1,
+        "accepted_values(claim_type)": 2,
+        "expression(first_payment_date is null or first_payment_date >= first_remit_date)": 1,
+    }
+    assert failures() == (sum(expected.values()), expected)

@@ -85,7 +85,8 @@ def test_primary_key_fails_on_a_repeated_key_and_on_nulls(
 def test_row_rules_count_each_broken_rule_and_name_it(synthetic_home: BuiltWarehouse, tmp_path: Path) -> None:
     """The project's `row_rules` test (a model's not_null, accepted_values and expression rules in
     one scan) passes on the built table; broken, it fails with the sum of the failing rows and
-    names each broken rule. A null passes accepted_values, as with dbt's own test."""
+    names each broken rule. A null passes accepted_values, as with dbt's own test; an expression
+    that is null fails, as with expression_is_true."""
     import json
 
     from warehouse_support import run_dbt
@@ -112,15 +113,21 @@ def test_row_rules_count_each_broken_rule_and_name_it(synthetic_home: BuiltWareh
         con.execute("update marts.fct_claims set payer_sequence = null where claim_id = ?", [ids[0]])
         con.execute("update marts.fct_claims set claim_type = 'dental' where claim_id in (?, ?)", ids[1:3])
         con.execute("update marts.fct_claims set source_system = null where claim_id = ?", [ids[3]])
-        (paid,) = con.execute(
-            "select claim_id from marts.fct_claims where first_payment_date is not null order by claim_id limit 1"
-        ).fetchone()
+        paid = [
+            row[0]
+            for row in con.execute(
+                "select claim_id from marts.fct_claims where first_payment_date is not null order by claim_id limit 2"
+            ).fetchall()
+        ]
         con.execute(
-            "update marts.fct_claims set first_remit_date = first_payment_date + 1 where claim_id = ?", [paid]
+            "update marts.fct_claims set first_remit_date = first_payment_date + 1 where claim_id = ?",
+            [paid[0]],
         )
+        # the expression is null there (a payment, no remit date): a failure, as with expression_is_true
+        con.execute("update marts.fct_claims set first_remit_date = null where claim_id = ?", [paid[1]])
     expected = {
         "not_null(payer_sequence)": 1,
         "accepted_values(claim_type)": 2,
-        "expression(first_payment_date is null or first_payment_date >= first_remit_date)": 1,
+        "expression(first_payment_date is null or first_payment_date >= first_remit_date)": 2,
     }
     assert failures() == (sum(expected.values()), expected)

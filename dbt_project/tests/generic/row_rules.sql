@@ -4,35 +4,55 @@
     - not_null: columns that must never be null (dbt's `not_null`);
     - accepted_values: column -> the values it may hold; a null passes, as with dbt's
       `accepted_values` (add the column to not_null as well to forbid it). Strings are quoted,
-      numbers are not;
+      integers and decimals are not; any other YAML value (a date, a boolean, null) is refused:
+      quote it in the YAML;
     - expressions: SQL conditions every row must meet; a row fails where one is false or null
-      (this project's `expression_is_true`).
+      (this project's `expression_is_true`). Each must look at its own row only (no window or
+      subquery over the model): on an incremental build the model is filtered to the changed rows
+      (macros/test_scope.sql).
 
-    Returns one row per broken rule, with the rule and its failing rows (`failing_rows`); the test's
-    failure count is the sum of those rows, so dbt's "Got N results" counts rows, as the separate
-    tests did. A rule that holds returns nothing. -#}
+    Returns one row per broken rule: the rule and its count of failing rows (`failing_rows`), not
+    the rows themselves. The test's failure count is the sum of those counts, so dbt's "Got N
+    results" counts rows (dbt's `accepted_values` counted distinct bad values). A rule that holds
+    returns nothing. -#}
 {% test row_rules(model, not_null=[], accepted_values={}, expressions=[]) %}
 {{ config(fail_calc='coalesce(sum(failing_rows), 0)') }}
+{%- set prefix = "row_rules on " ~ model ~ ": " -%}
+{%- if not_null is string or not_null is mapping or expressions is string or expressions is mapping
+    or accepted_values is not mapping -%}
+    {{ exceptions.raise_compiler_error(prefix ~ "not_null and expressions take lists, accepted_values a mapping of column to values") }}
+{%- endif -%}
 {%- set rules = [] -%}
 {%- for column in not_null -%}
+    {%- if column is not string -%}
+        {{ exceptions.raise_compiler_error(prefix ~ "not_null: " ~ column ~ " is not a column name") }}
+    {%- endif -%}
     {%- do rules.append(('not_null(' ~ column ~ ')', column ~ ' is null')) -%}
 {%- endfor -%}
 {%- for column, values in accepted_values.items() -%}
+    {%- if values is string or values is mapping or not values -%}
+        {{ exceptions.raise_compiler_error(prefix ~ "accepted_values of " ~ column ~ " must be a list of values, not empty") }}
+    {%- endif -%}
     {%- set rendered = [] -%}
     {%- for value in values -%}
         {%- if value is string -%}
             {%- do rendered.append("'" ~ value | replace("'", "''") ~ "'") -%}
-        {%- else -%}
+        {%- elif value is number and value is not boolean -%}
             {%- do rendered.append(value | string) -%}
+        {%- else -%}
+            {{ exceptions.raise_compiler_error(prefix ~ "accepted_values of " ~ column ~ ": " ~ value ~ " is neither a string nor a number (quote it)") }}
         {%- endif -%}
     {%- endfor -%}
     {%- do rules.append(('accepted_values(' ~ column ~ ')', column ~ ' not in (' ~ rendered | join(', ') ~ ')')) -%}
 {%- endfor -%}
 {%- for expression in expressions -%}
+    {%- if expression is not string -%}
+        {{ exceptions.raise_compiler_error(prefix ~ "expression " ~ expression ~ " is not a string") }}
+    {%- endif -%}
     {%- do rules.append(('expression(' ~ expression ~ ')', 'not coalesce((' ~ expression ~ '), false)')) -%}
 {%- endfor -%}
 {%- if not rules -%}
-    {{ exceptions.raise_compiler_error("row_rules on " ~ model ~ ": no rule given") }}
+    {{ exceptions.raise_compiler_error(prefix ~ "no rule given") }}
 {%- endif %}
 
 with counts as (

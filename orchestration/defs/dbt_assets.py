@@ -7,8 +7,8 @@ ingestion assets), models to ``[<schema>, <model>]`` (``["marts", "fct_claims"]`
 ``["seeds", <seed>]``.
 
 The manifest must exist before this module is imported (``@dbt_assets`` reads it): ``rcm build`` and
-the tests run ``dbt parse`` first (``orchestration.commands.build.prepare_dbt_project``); under
-``dagster dev`` ``DBT_PROJECT.prepare_if_dev()`` does it.
+the tests run ``dbt parse`` first (``orchestration.commands.build.prepare_dbt_project``), and so
+does this module under ``dagster dev`` (``_prepare_if_dev``).
 """
 
 import contextlib
@@ -33,7 +33,23 @@ from orchestration.lib.warehouse import WAREHOUSE_POOL
 from orchestration.settings import DBT_PROJECT_DIR, Settings
 
 DBT_PROJECT = DbtProject(project_dir=DBT_PROJECT_DIR, profiles_dir=DBT_PROJECT_DIR)
-DBT_PROJECT.prepare_if_dev()
+
+
+def _prepare_if_dev() -> None:
+    """Under ``dagster dev`` (`rcm dagster`), parse the dbt project when a project file is newer than
+    its manifest, so that a reloaded code location sees an edited model.
+
+    In place of dagster-dbt's ``DBT_PROJECT.prepare_if_dev()``, which ran `dbt parse` on every load
+    with the ``dbt`` it finds on PATH: a load failed when the virtualenv was not activated (no
+    ``dbt`` on PATH), and took ~18 s when it was (`dbt --version`, then the parse).
+    """
+    if os.environ.get("DAGSTER_IS_DEV_CLI"):  # what dagster-dbt's using_dagster_dev() reads
+        from orchestration.commands.build import prepare_dbt_project
+
+        prepare_dbt_project()
+
+
+_prepare_if_dev()
 
 # dbt's partial parse of `dbt parse` (prepare_dbt_project), which a home's first build starts from
 PARSE_STATE = DBT_PROJECT_DIR / "target" / "partial_parse.msgpack"

@@ -2,6 +2,10 @@
 
 from __future__ import annotations
 
+import os
+import subprocess
+import sys
+import textwrap
 from dataclasses import replace
 from pathlib import Path
 
@@ -19,7 +23,7 @@ from orchestration.lib.dagster_home import (
 )
 from orchestration.lib.raw_schema import TABLES
 from orchestration.lib.warehouse import WAREHOUSE_POOL
-from orchestration.settings import get_settings
+from orchestration.settings import REPO_ROOT, get_settings
 
 
 @pytest.fixture(scope="module")
@@ -168,3 +172,69 @@ def test_ensure_dagster_home_when_two_threads_start_together(tmp_path: Path) -> 
         assert errors == []
         assert config.read_text(encoding="utf-8") == dagster_yaml_text()
     assert sorted(path.name for path in settings.dagster_home.glob("*.tmp")) == []
+
+
+def _python(code: str, env: dict[str, str] | None = None) -> subprocess.CompletedProcess[str]:
+    """Run ``code`` in a new interpreter of this virtualenv from the repository root."""
+    return subprocess.run(
+        [sys.executable, "-c", textwrap.dedent(code)],
+        cwd=REPO_ROOT,
+        env=env or dict(os.environ),
+        capture_output=True,
+        text=True,
+        timeout=300,
+        check=False,
+    )
+
+
+def test_the_code_location_loads_without_dbt_core_in_memory(defs) -> None:
+    # ADR 0012: dbt runs in its own process; this one imports dagster-dbt in its mode without dbt-core
+    completed = _python(
+        """
+        import sys
+        import orchestration.definitions
+        from dagster_dbt.compat import DBT_PYTHON_VERSION
+        loaded = sorted(name for name in sys.modules if name == "dbt" or name.startswith("dbt."))
+        print(DBT_PYTHON_VERSION, loaded)
+        """
+    )
+    assert completed.returncode == 0, completed.stderr
+    assert completed.stdout.strip() == "None []"
+    # the same asset graph as dagster-dbt with dbt-core would define: every model, seed and test
+    import json
+
+    from dagster_dbt import get_asset_key_for_model
+
+    from orchestration.defs.dbt_assets import DBT_PROJECT, rcm_dbt_assets
+
+    manifest = json.loads(DBT_PROJECT.manifest_path.read_text(encoding="utf-8"))
+    nodes = manifest["nodes"].values()
+    models = [n["name"] for n in nodes if n["resource_type"] == "model"]
+    tests = [n for n in nodes if n["resource_type"] == "test"]
+    assert {get_asset_key_for_model([rcm_dbt_assets], name) for name in models} <= rcm_dbt_assets.keys
+    assert len(rcm_dbt_assets.check_keys) == len(tests)
+
+
+def test_dbt_core_imported_before_stays_imported_as_it_was() -> None:
+    completed = _python(
+        """
+        import sys
+        import dbt.version
+        before = sys.modules["dbt.version"]
+        from orchestration.lib.dagster_dbt_import import dagster_dbt_has_dbt_core, import_dagster_dbt
+        import_dagster_dbt()
+        import dbt.contracts.results
+        print(dagster_dbt_has_dbt_core(), sys.modules["dbt.version"] is before)
+        """
+    )
+    assert completed.returncode == 0, completed.stderr
+    assert completed.stdout.strip() == "False True"
+
+
+def test_dagster_dev_loads_the_code_location_without_dbt_on_path(defs) -> None:
+    # dagster-dbt's own prepare_if_dev() looked for `dbt` on PATH: with the virtualenv not activated
+    # the code location failed to load under `rcm dagster`
+    env = {**os.environ, "DAGSTER_IS_DEV_CLI": "1", "PATH": "/usr/bin:/bin"}
+    completed = _python("import orchestration.definitions; print('loaded')", env=env)
+    assert completed.returncode == 0, completed.stderr
+    assert completed.stdout.strip().endswith("loaded")

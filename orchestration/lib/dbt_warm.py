@@ -139,9 +139,24 @@ def _serve(listener_fd: int) -> int:
         code = 1
     sys.stdout.flush()
     sys.stderr.flush()
+    _close_warehouse()
+    import logging
+
+    logging.shutdown()  # dbt's log file, flushed and closed
     with contextlib.suppress(OSError):
         connection.sendall(f"exit {code}\n".encode())
-    return code  # then exits as dbt's own process does: dbt-duckdb closes the warehouse at exit
+    return code  # the caller then ends the process without the interpreter's teardown
+
+
+def _close_warehouse() -> None:
+    """Close dbt-duckdb's database now, as its exit hook would (DuckDB checkpoints on close)."""
+    with contextlib.suppress(Exception):
+        from dbt.adapters.duckdb.connections import DuckDBConnectionManager
+
+        environment = DuckDBConnectionManager._ENV
+        DuckDBConnectionManager.close_all_connections()
+        if environment is not None:
+            environment.close()
 
 
 def _receive(connection: socket.socket) -> tuple[dict | None, list[int]]:
@@ -221,4 +236,8 @@ def launcher_main() -> None:
 
 
 if __name__ == "__main__":
-    sys.exit(_serve(int(sys.argv[1])))
+    status = _serve(int(sys.argv[1]))
+    # Without the interpreter's teardown, which frees dbt's objects one by one: 0.56-0.63 s between
+    # the exit status and this process's end in a day's build at 1,000,000 claims, all of it on the
+    # build's path (the launcher waits for this end). _serve closed the warehouse and the logs.
+    os._exit(status)

@@ -83,6 +83,32 @@ def test_arguments_environment_folder_and_exit_code_reach_dbt(tmp_path: Path) ->
     assert "PROBE_DB" in ours.stdout + ours.stderr
 
 
+def test_a_build_in_the_waiting_process_leaves_its_database_closed_and_its_log_whole(
+    tmp_path: Path,
+) -> None:
+    """The waiting process ends without the interpreter's teardown: the database it wrote is closed
+    (checkpointed, no write-ahead log left) and dbt's log file is complete when the launcher exits."""
+    database = tmp_path / "p.duckdb"
+    project = _probe_project(tmp_path, str(database))
+    (project / "models").mkdir()
+    (project / "models" / "answers.sql").write_text(
+        "{{ config(materialized='table') }}\nselect range as answer from range(1000)\n", encoding="utf-8"
+    )
+    logs = tmp_path / "logs"
+    args = ["run", "--profiles-dir", str(tmp_path), "--log-path", str(logs)]
+    env = {"DBT_SEND_ANONYMOUS_USAGE_STATS": "false"}
+    with warm_dbt() as warm:
+        assert warm is not None
+        ran = _run([launcher_path(), *args], project, **env, **{ENV_SOCKET: os.environ[ENV_SOCKET]})
+        assert ran.returncode == 0, ran.stdout + ran.stderr
+        assert not Path(f"{database}.wal").exists()
+        with duckdb.connect(str(database), read_only=True) as con:
+            assert con.execute("select count(*), sum(answer) from answers").fetchone() == (1000, 499500)
+        log = (logs / "dbt.log").read_text(encoding="utf-8")
+        assert "Command `dbt run` succeeded" in log, log[-2000:]
+        assert warm.wait(timeout=30) == 0
+
+
 def test_the_launcher_runs_dbt_itself_without_a_waiting_process(
     tmp_path: Path, dbt_version: subprocess.CompletedProcess[str]
 ) -> None:

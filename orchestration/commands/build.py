@@ -141,7 +141,8 @@ class BuildSummary:
                 else "  seeds: already loaded"
             )
             + f"   models built: {count('model', 'success')}"
-            f" (errors: {count('model', 'error')}, skipped: {count('model', 'skipped')})",
+            f" (errors: {count('model', 'error')}, skipped: {count('model', 'skipped')})"
+            + ("; views: unchanged" if incremental and not self.counts.get("seed") else ""),
             f"  data tests passed: {count('test', 'pass')}   failed: {count('test', 'fail', 'error')}"
             f"   warned: {count('test', 'warn')}"
             + (" (on incremental models: changed rows only)" if incremental else ""),

@@ -122,16 +122,23 @@ def _environment(**values: str) -> Iterator[None]:
                 os.environ[key] = value
 
 
+# dbt's selector for the views a whole incremental build leaves as they are (dbt_build_args)
+UNCHANGED_VIEWS_EXCLUDED = ("--exclude", "config.materialized:view")
+
+
 def dbt_build_args(
     config: DbtBuildConfig, *, full_refresh: bool | None = None, skip_unchanged: bool = False
 ) -> list[str]:
     """The dbt command line (without the selection dagster-dbt adds for a subset).
 
-    ``skip_unchanged`` (a whole incremental build) leaves out the unit tests and the seeds: the unit
-    tests' inputs are fixed in the project, and the seed files are loaded already; both are byte for
-    byte those of the last recorded build (any edit changes the checksum, and the build is then a
-    full refresh, which runs and loads them). The seeds' data tests still run. A subset chosen in
-    the Dagster UI runs what it selects.
+    ``skip_unchanged`` (a whole incremental build) leaves out what that build would only redo as it
+    was: the unit tests, whose inputs are fixed in the project; the seeds, loaded already; and the
+    views (the staging views over the raw tables), whose SQL depends on neither vars nor the
+    environment. All three are byte for byte those of the last recorded build: any edit changes the
+    checksum, and the build is then a full refresh, which runs, loads and creates them. Every data
+    test still runs, those on the seeds and the views too: ``--indirect-selection empty`` keeps
+    dbt from dropping a test along with the view it tests (the tests are selected by themselves,
+    by dagster-dbt's ``fqn:*``). A subset chosen in the Dagster UI runs what it selects.
     """
     args = ["build"]
     if config.as_of_date:
@@ -140,6 +147,7 @@ def dbt_build_args(
         args.append("--full-refresh")
     elif skip_unchanged:
         args += ["--exclude-resource-type", "unit_test", "--exclude-resource-type", "seed"]
+        args += [*UNCHANGED_VIEWS_EXCLUDED, "--indirect-selection", "empty"]
     return args
 
 

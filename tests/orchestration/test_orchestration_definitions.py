@@ -135,13 +135,14 @@ def test_dbt_resource_skips_only_what_the_project_does_not_use() -> None:
     assert ours._initialize_dbt_core_adapter([]) is None
 
 
-def test_only_a_whole_incremental_build_skips_unit_tests_and_seed_loads(defs) -> None:
+def test_only_a_whole_incremental_build_skips_unit_tests_seed_loads_and_views(defs) -> None:
     from orchestration.defs.dbt_assets import DbtBuildConfig, dbt_build_args
 
     skip = ["--exclude-resource-type", "unit_test", "--exclude-resource-type", "seed"]
+    skip += ["--exclude", "config.materialized:view", "--indirect-selection", "empty"]
     config = DbtBuildConfig()
     assert dbt_build_args(config, full_refresh=False, skip_unchanged=True) == ["build", *skip]
-    # a subset picked in the Dagster UI runs what it selects, seeds and unit tests included
+    # a subset picked in the Dagster UI runs what it selects, seeds, views and unit tests included
     assert dbt_build_args(config, full_refresh=False, skip_unchanged=False) == ["build"]
     assert dbt_build_args(config, full_refresh=True, skip_unchanged=True) == ["build", "--full-refresh"]
     pinned = dbt_build_args(DbtBuildConfig(as_of_date="2026-01-31"), full_refresh=True)

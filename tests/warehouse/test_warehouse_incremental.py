@@ -119,6 +119,7 @@ def _build(settings: Settings, **options: object) -> str:
         assert not unit_tests and not seeds, (unit_tests, seeds)
         lines = "\n".join(summary.lines())
         assert "unit tests: not run" in lines and "seeds: already loaded" in lines
+        assert "views: unchanged" in lines
         _check_what_ran_incrementally(settings)
         _check_the_stamps(settings)
     else:
@@ -129,15 +130,23 @@ def _build(settings: Settings, **options: object) -> str:
 
 
 def _check_what_ran_incrementally(settings: Settings) -> None:
-    """An incremental build, through dagster-dbt's command line, ran every model and every data
-    test (those of the incremental models on the changed rows only): only seed loads and unit
-    tests are left out."""
+    """An incremental build, through dagster-dbt's command line, ran every table and incremental
+    model and every data test (those of the incremental models on the changed rows only, those of
+    the views too): only seed loads, unit tests and the views' re-creation are left out."""
     target = settings.dbt_target_dir
     manifest = json.loads((target / "manifest.json").read_text(encoding="utf-8"))
     results = json.loads((target / "run_results.json").read_text(encoding="utf-8"))["results"]
     ran = {r["unique_id"] for r in results if not r["unique_id"].startswith("operation.")}  # hooks aside
-    expected = {k for k, v in manifest["nodes"].items() if v["resource_type"] in ("model", "test")}
+    nodes = manifest["nodes"]
+    views = {
+        k for k, v in nodes.items() if v["resource_type"] == "model" and v["config"]["materialized"] == "view"
+    }
+    expected = {k for k, v in nodes.items() if v["resource_type"] in ("model", "test")} - views
     assert ran == expected, sorted(ran ^ expected)[:10]
+    assert views and all(
+        any(view in nodes[test]["depends_on"]["nodes"] for test in ran if test.startswith("test."))
+        for view in views
+    ), "a view's data tests did not run"
 
 
 def _check_the_snapshot(settings: Settings, mode: str) -> None:

@@ -12,10 +12,11 @@
     recorded build wrote and tested, untouched since: `rcm_replace` deletes and rewrites whole files
     or keys, and a build is recorded only when every test passed. Every test on these models is about
     rows of one file or one key:
-      - row_rules (not null, accepted values, expressions) and expression_is_true: one row at a
-        time (an expression must not look at other rows: tests/generic/row_rules.sql);
-      - unique, primary_key and unique_combination_of_columns: each id names one source row, so
-        one file or key (a claim id, a remit id, a PCN with a date);
+      - row_rules' not null, accepted values and expressions, and expression_is_true: one row at
+        a time (an expression must not look at other rows: tests/generic/row_rules.sql);
+      - unique, primary_key, unique_combination_of_columns and row_rules' primary_key and unique:
+        each id names one source row, so one file or key (a claim id, a remit id, a PCN with a
+        date);
       - relationships: the child rows are filtered, the parent (`to`) never is.
     The staging views of raw files (models/staging/raw, `meta: {rcm_test_scope: file}`) are
     filtered to the rows of the changed files, computed live from the ledger and the record

@@ -60,14 +60,14 @@ def test_primary_key_fails_on_a_repeated_key_and_on_nulls(
 
     warehouse = tmp_path / "warehouse.duckdb"
     shutil.copyfile(synthetic_home.warehouse, warehouse)
-    select = ["test", "--select", "dim_payers,test_name:primary_key"]
+    select = ["test", "--select", "dim_providers,test_name:primary_key"]
 
     def failures() -> int:
         done = run_dbt(select, warehouse, tmp_path / "target")
         run_results = json.loads((tmp_path / "target" / "run_results.json").read_text(encoding="utf-8"))
         # the on-run-start hook aside
         results = [r for r in run_results["results"] if r["unique_id"].startswith("test.")]
-        assert [r["unique_id"].split(".")[2] for r in results] == ["primary_key_dim_payers_payer_id"], (
+        assert [r["unique_id"].split(".")[2] for r in results] == ["primary_key_dim_providers_npi"], (
             done.stdout
         )
         assert (done.returncode == 0) == (results[0]["status"] == "pass"), done.stdout[-2000:]
@@ -75,18 +75,21 @@ def test_primary_key_fails_on_a_repeated_key_and_on_nulls(
 
     assert failures() == 0
     with duckdb.connect(str(warehouse)) as con:
-        con.execute("insert into marts.dim_payers select * from marts.dim_payers limit 2")  # two repeated
         con.execute(
-            "insert into marts.dim_payers select * replace (null as payer_id) from marts.dim_payers limit 3"
+            "insert into marts.dim_providers select * from marts.dim_providers limit 2"
+        )  # two repeated
+        con.execute(
+            "insert into marts.dim_providers select * replace (null as npi) from marts.dim_providers limit 3"
         )
     assert failures() == 3  # two repeated values, and the nulls once
 
 
 def test_row_rules_count_each_broken_rule_and_name_it(synthetic_home: BuiltWarehouse, tmp_path: Path) -> None:
-    """The project's `row_rules` test (a model's not_null, accepted_values and expression rules in
-    one scan) passes on the built table; broken, it fails with the sum of the failing rows and
+    """The project's `row_rules` test (a model's not_null, accepted_values, expression and key rules
+    in one scan) passes on the built table; broken, it fails with the sum of the failing rows and
     names each broken rule. A null passes accepted_values, as with dbt's own test; an expression
-    that is null fails, as with expression_is_true."""
+    that is null fails, as with expression_is_true; a key counts the rows beyond the first of each
+    value, and a null key fails as not_null."""
     import json
 
     from warehouse_support import run_dbt
@@ -125,9 +128,23 @@ def test_row_rules_count_each_broken_rule_and_name_it(synthetic_home: BuiltWareh
         )
         # the expression is null there (a payment, no remit date): a failure, as with expression_is_true
         con.execute("update marts.fct_claims set first_remit_date = null where claim_id = ?", [paid[1]])
+        # the primary key: one claim three times (two rows too many), another's id gone
+        last = con.execute("select max(claim_id) from marts.fct_claims").fetchone()[0]
+        for _ in range(2):
+            con.execute(
+                "insert into marts.fct_claims select * from marts.fct_claims where claim_id = ? limit 1",
+                [last],
+            )
+        con.execute(
+            "update marts.fct_claims set claim_id = null where claim_id = "
+            "(select max(claim_id) from marts.fct_claims where claim_id < ?)",
+            [last],
+        )
     expected = {
         "not_null(payer_sequence)": 1,
         "accepted_values(claim_type)": 2,
         "expression(first_payment_date is null or first_payment_date >= first_remit_date)": 2,
+        "not_null(claim_id)": 1,
+        "unique(claim_id)": 2,
     }
     assert failures() == (sum(expected.values()), expected)

@@ -11,23 +11,52 @@
       subquery over the model): on an incremental build the model is filtered to the changed rows
       (macros/test_scope.sql).
 
+    - primary_key: columns that each hold a key: never null, never twice (not_null and unique of
+      the column; this project's `primary_key` test, in the same scan);
+    - unique: column lists whose combination occurs at most once, nulls compared as values (what
+      `unique_combination_of_columns` checks).
+    The key rules are the ones that compare rows with each other; on an incremental build they
+    compare the changed rows among themselves, which holds because every key here names one source
+    row, so one file or one match key (macros/test_scope.sql).
+
     Returns one row per broken rule: the rule and its count of failing rows (`failing_rows`), not
-    the rows themselves. The test's failure count is the sum of those counts, so dbt's "Got N
-    results" counts rows (dbt's `accepted_values` counted distinct bad values). A rule that holds
-    returns nothing. -#}
-{% test row_rules(model, not_null=[], accepted_values={}, expressions=[]) %}
+    the rows themselves; for a key, the rows beyond the first of each value. The test's failure
+    count is the sum of those counts, so dbt's "Got N results" counts rows (dbt's `accepted_values`
+    counted distinct bad values, `unique` the values). A rule that holds returns nothing. -#}
+{% test row_rules(model, not_null=[], accepted_values={}, expressions=[], primary_key=[], unique=[]) %}
 {{ config(fail_calc='coalesce(sum(failing_rows), 0)') }}
 {%- set prefix = "row_rules on " ~ model ~ ": " -%}
-{%- if not_null is string or not_null is mapping or expressions is string or expressions is mapping
-    or accepted_values is not mapping -%}
-    {{ exceptions.raise_compiler_error(prefix ~ "not_null and expressions take lists, accepted_values a mapping of column to values") }}
+{%- for argument in [not_null, expressions, primary_key, unique] -%}
+    {%- if argument is string or argument is mapping -%}
+        {{ exceptions.raise_compiler_error(prefix ~ "not_null, expressions, primary_key and unique take lists, accepted_values a mapping of column to values") }}
+    {%- endif -%}
+{%- endfor -%}
+{%- if accepted_values is not mapping -%}
+    {{ exceptions.raise_compiler_error(prefix ~ "not_null, expressions, primary_key and unique take lists, accepted_values a mapping of column to values") }}
 {%- endif -%}
 {%- set rules = [] -%}
+{#- each rule: (its name, the aggregate that counts its failing rows) -#}
+{%- for column in primary_key -%}
+    {%- if column is not string -%}
+        {{ exceptions.raise_compiler_error(prefix ~ "primary_key: " ~ column ~ " is not a column name") }}
+    {%- endif -%}
+    {%- if column not in not_null -%}
+        {%- do rules.append(('not_null(' ~ column ~ ')', 'count(*) filter (where ' ~ column ~ ' is null)')) -%}
+    {%- endif -%}
+    {%- do rules.append(('unique(' ~ column ~ ')', 'count(' ~ column ~ ') - count(distinct ' ~ column ~ ')')) -%}
+{%- endfor -%}
+{%- for columns in unique -%}
+    {%- if columns is string or columns is mapping or not columns or columns | reject('string') | list -%}
+        {{ exceptions.raise_compiler_error(prefix ~ "unique: " ~ columns ~ " is not a list of column names") }}
+    {%- endif -%}
+    {#- row(): a null is a value here, as in a GROUP BY; two rows (null, 1) are a duplicate -#}
+    {%- do rules.append(('unique(' ~ columns | join(', ') ~ ')', 'count(*) - count(distinct row(' ~ columns | join(', ') ~ '))')) -%}
+{%- endfor -%}
 {%- for column in not_null -%}
     {%- if column is not string -%}
         {{ exceptions.raise_compiler_error(prefix ~ "not_null: " ~ column ~ " is not a column name") }}
     {%- endif -%}
-    {%- do rules.append(('not_null(' ~ column ~ ')', column ~ ' is null')) -%}
+    {%- do rules.append(('not_null(' ~ column ~ ')', 'count(*) filter (where ' ~ column ~ ' is null)')) -%}
 {%- endfor -%}
 {%- for column, values in accepted_values.items() -%}
     {%- if values is string or values is mapping or not values -%}
@@ -43,13 +72,13 @@
             {{ exceptions.raise_compiler_error(prefix ~ "accepted_values of " ~ column ~ ": " ~ value ~ " is neither a string nor a number (quote it)") }}
         {%- endif -%}
     {%- endfor -%}
-    {%- do rules.append(('accepted_values(' ~ column ~ ')', column ~ ' not in (' ~ rendered | join(', ') ~ ')')) -%}
+    {%- do rules.append(('accepted_values(' ~ column ~ ')', 'count(*) filter (where ' ~ column ~ ' not in (' ~ rendered | join(', ') ~ '))')) -%}
 {%- endfor -%}
 {%- for expression in expressions -%}
     {%- if expression is not string -%}
         {{ exceptions.raise_compiler_error(prefix ~ "expression " ~ expression ~ " is not a string") }}
     {%- endif -%}
-    {%- do rules.append(('expression(' ~ expression ~ ')', 'not coalesce((' ~ expression ~ '), false)')) -%}
+    {%- do rules.append(('expression(' ~ expression ~ ')', 'count(*) filter (where not coalesce((' ~ expression ~ '), false))')) -%}
 {%- endfor -%}
 {%- if not rules -%}
     {{ exceptions.raise_compiler_error(prefix ~ "no rule given") }}
@@ -59,7 +88,7 @@ with counts as (
 
     select
     {%- for rule in rules %}
-        count(*) filter (where {{ rule[1] }}) as rule_{{ loop.index }}{{ ',' if not loop.last }}
+        {{ rule[1] }} as rule_{{ loop.index }}{{ ',' if not loop.last }}
     {%- endfor %}
     from {{ model }}
 

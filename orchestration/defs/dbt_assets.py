@@ -21,14 +21,14 @@ from pathlib import Path
 from typing import Any
 
 import dagster as dg
-from dagster_dbt import (
+
+from orchestration.lib.dagster_dbt_import import (  # dagster-dbt without dbt-core (ADR 0012)
     DagsterDbtTranslator,
     DagsterDbtTranslatorSettings,
     DbtCliResource,
     DbtProject,
     dbt_assets,
 )
-
 from orchestration.lib.warehouse import WAREHOUSE_POOL
 from orchestration.settings import DBT_PROJECT_DIR, Settings
 

@@ -6,9 +6,9 @@ whose dbt step failed never reaches it, and the last good snapshot stays current
 """
 
 import dagster as dg
-from dagster_dbt import get_asset_key_for_model
 
 from orchestration.defs.dbt_assets import rcm_dbt_assets
+from orchestration.lib.dagster_dbt_import import get_asset_key_for_model  # ADR 0012
 from orchestration.lib.publish import MART_TABLES
 from orchestration.lib.warehouse import WAREHOUSE_POOL
 

@@ -216,6 +216,19 @@ def test_the_code_location_loads_without_dbt_core_in_memory(defs) -> None:
     assert len(rcm_dbt_assets.check_keys) == len(tests)
 
 
+def test_the_ingest_location_imports_neither_dagster_dbt_nor_dbt() -> None:
+    # `rcm ingest` loads files without the dbt project: it pays for neither import
+    completed = _python(
+        """
+        import sys
+        import orchestration.defs.ingest_location
+        print(sorted(name for name in sys.modules if name.split(".")[0] in ("dbt", "dagster_dbt")))
+        """
+    )
+    assert completed.returncode == 0, completed.stderr
+    assert completed.stdout.strip() == "[]"
+
+
 def test_dbt_core_imported_before_stays_imported_as_it_was() -> None:
     completed = _python(
         """

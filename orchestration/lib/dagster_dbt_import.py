@@ -12,9 +12,10 @@ with ``dbt`` hidden from the import system for the moment of that import, then p
 there: dbt-core stays importable for any code that needs it later, and dagster-dbt keeps what it
 decided. This module is the project's way in to dagster-dbt: it does that import first, then
 re-exports the names the project uses, so no module can import dagster-dbt before it by the order
-of its imports. Importing it costs ~0.3 s beyond Dagster, so modules that need no dbt (the ingest's
-code location) do not import it. dagster-dbt still learns the dbt version from ``RcmDbtCliResource._cli_version`` (the
-installed dbt-core's), so it reads dbt's events as dbt Core events.
+of its imports. Importing it costs ~0.3 s beyond Dagster, so modules that need no dbt (the
+ingest's code location) do not import it. dagster-dbt still learns the dbt version from
+``RcmDbtCliResource._cli_version`` (the installed dbt-core's), so it reads dbt's events as dbt
+Core events.
 
 What the mode costs us: ``@dbt_assets`` accepts only the default selection (``select="fqn:*"``,
 no ``exclude``, no ``selector``); anything else raises ``DagsterDbtCoreNotInstalledError`` at

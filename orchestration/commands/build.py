@@ -132,17 +132,19 @@ class BuildSummary:
             return sum(self.counts.get(kind, {}).get(status, 0) for status in statuses)
 
         incremental = (self.mode or "").startswith("incremental")
+        # a whole incremental build loads no seed and re-creates no view (dbt_build_args)
+        skipped_unchanged = incremental and not self.counts.get("seed")
         out = [
             f"build {'succeeded' if self.success else 'FAILED'} in {self.seconds:.1f} s"
             + (f" ({self.mode})" if self.mode else ""),
             (
                 f"  seeds loaded: {count('seed', 'success')}"
-                if self.counts.get("seed") or not incremental
+                if not skipped_unchanged
                 else "  seeds: already loaded"
             )
             + f"   models built: {count('model', 'success')}"
             f" (errors: {count('model', 'error')}, skipped: {count('model', 'skipped')})"
-            + ("; views: unchanged" if incremental and not self.counts.get("seed") else ""),
+            + ("; views: unchanged" if skipped_unchanged else ""),
             f"  data tests passed: {count('test', 'pass')}   failed: {count('test', 'fail', 'error')}"
             f"   warned: {count('test', 'warn')}"
             + (" (on incremental models: changed rows only)" if incremental else ""),

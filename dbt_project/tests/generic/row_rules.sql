@@ -26,12 +26,8 @@
 {% test row_rules(model, not_null=[], accepted_values={}, expressions=[], primary_key=[], unique=[]) %}
 {{ config(fail_calc='coalesce(sum(failing_rows), 0)') }}
 {%- set prefix = "row_rules on " ~ model ~ ": " -%}
-{%- for argument in [not_null, expressions, primary_key, unique] -%}
-    {%- if argument is string or argument is mapping -%}
-        {{ exceptions.raise_compiler_error(prefix ~ "not_null, expressions, primary_key and unique take lists, accepted_values a mapping of column to values") }}
-    {%- endif -%}
-{%- endfor -%}
-{%- if accepted_values is not mapping -%}
+{%- set lists = [not_null, expressions, primary_key, unique] -%}
+{%- if accepted_values is not mapping or lists | select('string') | list or lists | select('mapping') | list -%}
     {{ exceptions.raise_compiler_error(prefix ~ "not_null, expressions, primary_key and unique take lists, accepted_values a mapping of column to values") }}
 {%- endif -%}
 {%- set rules = [] -%}

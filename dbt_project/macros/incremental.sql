@@ -110,16 +110,24 @@
 
 
 {#- The custom incremental strategy 'rcm_replace': delete the target rows of every changed file or
-    match key, then insert the model's rows (which are exactly those of the changed ones). -#}
+    match key, then insert the model's rows (which are exactly those of the changed ones).
+
+    `rcm_replace_new_keys=true` (match keys only): the model may also rewrite keys that did not
+    change, and every key it writes replaces its stored rows too (fct_claims, whose stored names
+    go stale when a dimension changes). Its new rows of such a key must be all of that key's rows. -#}
 {% macro get_incremental_rcm_replace_sql(arg_dict) -%}
     {%- set kind = config.get('rcm_replace_by') -%}
     {%- set column = config.get('rcm_replace_column') -%}
-    {%- if kind not in ('file', 'match_key') or not column -%}
-        {{ exceptions.raise_compiler_error("incremental_strategy 'rcm_replace' needs rcm_replace_by ('file' or 'match_key') and rcm_replace_column") }}
+    {%- set new_keys = config.get('rcm_replace_new_keys', false) -%}
+    {%- if kind not in ('file', 'match_key') or not column or (new_keys and kind != 'match_key') -%}
+        {{ exceptions.raise_compiler_error("incremental_strategy 'rcm_replace' needs rcm_replace_by ('file' or 'match_key') and rcm_replace_column; rcm_replace_new_keys only with 'match_key'") }}
     {%- endif -%}
     {%- set columns = get_quoted_csv(arg_dict['dest_columns'] | map(attribute='name')) -%}
     delete from {{ arg_dict['target_relation'] }}
-    where {{ rcm_changed_only(kind, column) }};
+    where {{ rcm_changed_only(kind, column) }}
+    {%- if new_keys %}
+        or coalesce({{ column }}, '') in (select coalesce({{ column }}, '') from {{ arg_dict['temp_relation'] }})
+    {%- endif -%};
     insert into {{ arg_dict['target_relation'] }} ({{ columns }})
     select {{ columns }} from {{ arg_dict['temp_relation'] }}
 {%- endmacro %}
@@ -144,4 +152,41 @@
     {%- else -%}
         select 1
     {%- endif -%}
+{%- endmacro %}
+
+
+{#- A claim's status while no payer has answered it (no remit): 'no_response' once older than the
+    payer's expected payment days (30 without a rule) at the as-of date, else 'submitted'. -#}
+{% macro rcm_unanswered_claim_status(last_submission_date, first_submission_date, as_of_date, expected_payment_days) -%}
+    case
+        when {{ rcm_days_between('coalesce(' ~ last_submission_date ~ ', ' ~ first_submission_date ~ ')', as_of_date) }}
+            > coalesce({{ expected_payment_days }}, 30)
+            then 'no_response'
+        else 'submitted'
+    end
+{%- endmacro %}
+
+
+{#- fct_claims' post-hook: move the columns that depend on the as-of date to today's, on the rows
+    stored at another one (all but the rows this run wrote, on a day the as-of date moved; none on
+    a full build). A claim's current_status is 'submitted' or 'no_response' exactly when no remit
+    gave it one (int_claims_enriched's remit_status never takes those two values), so those rows
+    are the ones whose status follows the as-of date. -#}
+{% macro rcm_fct_claims_restate_as_of() -%}
+    {%- set expected_payment_days -%}
+        (select payers.expected_payment_days from {{ ref('dim_payers') }} as payers
+         where payers.payer_id = claims.payer_id)
+    {%- endset -%}
+    update {{ this }} as claims
+    set
+        as_of_date = as_of.as_of_date,
+        days_since_submission = {{ rcm_days_between('claims.first_submission_date', 'as_of.as_of_date') }},
+        current_status = case
+            when claims.current_status in ('submitted', 'no_response')
+                then {{ rcm_unanswered_claim_status('claims.last_submission_date', 'claims.first_submission_date',
+                                                    'as_of.as_of_date', expected_payment_days) }}
+            else claims.current_status
+        end
+    from {{ ref('int_as_of_date_selected') }} as as_of
+    where claims.as_of_date is distinct from as_of.as_of_date
 {%- endmacro %}

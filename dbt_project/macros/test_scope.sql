@@ -18,12 +18,17 @@
         each id names one source row, so one file or key (a claim id, a remit id, a PCN with a
         date);
       - relationships: the child rows are filtered, the parent (`to`) never is.
+    fct_claims is incremental by match key too, with two differences: a run also rewrites (and
+    stamps) the keys whose stored dimension names went stale, and its post-hook moves the as-of
+    columns of the other rows to the day's as-of date, with values from the closed set its tests
+    accept (a current_status of 'submitted' or 'no_response', a day count, a date). In all else,
+    the rows left out are those the last recorded build wrote and tested.
     The staging views of raw files (models/staging/raw, `meta: {rcm_test_scope: file}`) are
     filtered to the rows of the changed files, computed live from the ledger and the record
     (rcm_changed_files): their tests may run before int_changed_files_listed is rebuilt. A file's
     rows never change once loaded, and every test there is keyed by file (file_id is in each
     unique key); a new test there must be too.
-    Models built in full every run (fct_claims, the marts) are tested in full, and so is everything
+    Models built in full every run (the other marts) are tested in full, and so is everything
     on a full refresh or with a pinned as-of date, the runs where rcm_incremental() is false.
     Singular tests (tests/) do not go through here and always read whole tables.
 

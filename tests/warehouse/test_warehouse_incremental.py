@@ -8,6 +8,7 @@ hold the same rows, to the cent, as after the incremental builds.
 
 from __future__ import annotations
 
+import datetime as dt
 import json
 import shutil
 from collections.abc import Iterator
@@ -84,7 +85,12 @@ def _check_the_stamps(settings: Settings) -> None:
                 f"(select count(*) from ({by_stamp} except all {by_key}))",
                 [stamp, stamp, stamp],
             ).fetchone()
-            assert counts[0] == counts[1] and counts[2:] == (0, 0), (node["name"], counts)
+            if node["config"].get("rcm_replace_new_keys"):
+                # fct_claims also rewrites the keys whose dimension names went stale: at least the
+                # changed keys' rows carry the stamp (the dimension test is in the fixture)
+                assert counts[0] <= counts[1] and counts[2] == 0, (node["name"], counts)
+            else:
+                assert counts[0] == counts[1] and counts[2:] == (0, 0), (node["name"], counts)
             stamped_somewhere += counts[1]
         assert stamped_somewhere > 0
 
@@ -96,6 +102,8 @@ class IncrementalRun:
     incremental: dict[str, tuple[int, str]]
     full: dict[str, tuple[int, str]]
     changed_keys: list[int]
+    renamed_payer: tuple[str, str, bool]  # DIMTEST1's payer name, the other claim's, whether its key changed
+    as_of_dates: list[dt.date]  # after each build
 
 
 def _load(paths: list[Path], settings: Settings) -> None:
@@ -175,6 +183,43 @@ def _check_the_snapshot(settings: Settings, mode: str) -> None:
         con.close()
 
 
+CSV_CLAIMS_HEADER = (
+    "patient_control_number,line_number,claim_type,payer_id,payer_name,patient_id,billing_provider_npi,"
+    "rendering_provider_npi,location_id,service_date,submission_date,procedure_code,modifiers,revenue_code,"
+    "units,charge_amount,diagnosis_codes,place_of_service_code,claim_frequency_code"
+)
+
+
+def _write_payer_claim(folder: Path, name: str, pcn: str, payer_name: str, day: str) -> None:
+    """A claims CSV of one claim for ZZ901, a payer the seed lacks: dim_payers names it by the
+    smallest name seen in the data."""
+    folder.mkdir(parents=True, exist_ok=True)
+    row = (
+        f"{pcn},1,professional,ZZ901,{payer_name},PATDIM1,1999999984,1999999984,LOCDIM1,{day},{day},"
+        "99213,,,1,125.00,J069,11,1"
+    )
+    (folder / name).write_text(f"{CSV_CLAIMS_HEADER}\n{row}\n", encoding="utf-8")
+
+
+def _renamed_payer(settings: Settings) -> tuple[str, str, bool]:
+    with duckdb.connect(str(settings.warehouse_path), read_only=True) as con:
+        names = dict(
+            con.execute(
+                "select patient_control_number, payer_name from marts.fct_claims "
+                "where patient_control_number in ('DIMTEST1', 'DIMTEST2')"
+            ).fetchall()
+        )
+        changed = con.execute(
+            "select count(*) > 0 from intermediate.int_changed_match_keys_listed where match_key = 'DIMTEST1'"
+        ).fetchone()[0]
+    return names["DIMTEST1"], names["DIMTEST2"], changed
+
+
+def _as_of_date(settings: Settings) -> dt.date:
+    with duckdb.connect(str(settings.warehouse_path), read_only=True) as con:
+        return con.execute("select as_of_date from intermediate.int_as_of_date_selected").fetchone()[0]
+
+
 def _changed_keys(settings: Settings) -> int:
     con = duckdb.connect(str(settings.warehouse_path), read_only=True)
     try:
@@ -210,13 +255,31 @@ def incremental_run(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Increm
         patch.setattr(publish, "MAX_DELTA_SHARE", 0.9)
         settings = get_settings()
         settings.ensure_dirs()
-        _load([demo / "x12", demo / "csv"], settings)
+        # A payer's name in the dimension changes with a later day's file, on a claim that file does
+        # not name (fct_claims must rewrite it: stale_keys): DIMTEST1 names ZZ901 "Zeta ..." in the
+        # first load, DIMTEST2 names it "Alpha ..." with the first held day.
+        day = f"{sorted((demo / 'csv').glob('adjustments_*.csv'))[0].stem[-6:]}15"
+        day = f"{day[:4]}-{day[4:6]}-{day[6:]}"
+        _write_payer_claim(
+            root / "dimension" / "0", "claims_dimtest_1.csv", "DIMTEST1", "Zeta Health Plan", day
+        )
+        _write_payer_claim(held[0], "claims_dimtest_2.csv", "DIMTEST2", "Alpha Health Plan", day)
+        _load([demo / "x12", demo / "csv", root / "dimension" / "0"], settings)
         modes = [_build(settings)]
+        as_of_dates = [_as_of_date(settings)]
+        # The CSV extracts run to the demo's last day, so the held X12 days leave the as-of date
+        # where it is: a claim submitted after it, with the last held day, moves it (fct_claims'
+        # post-hook must move every claim's as-of columns).
+        later = (as_of_dates[0] + dt.timedelta(days=5)).isoformat()
+        _write_payer_claim(held[-1], "claims_dimtest_3.csv", "DIMTEST3", "Zeta Health Plan", later)
         changed = []
+        renamed = None
         for folder in held:
             _load([folder], settings)
             modes.append(_build(settings))
+            as_of_dates.append(_as_of_date(settings))
             changed.append(_changed_keys(settings))
+            renamed = renamed or _renamed_payer(settings)
         # Replaced versions of three extracts (same names, every other row dropped): their dropped
         # rows' match keys must lose those rows.
         replaced = root / "replaced"
@@ -252,7 +315,7 @@ def incremental_run(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Increm
         incremental = _fingerprints(settings.warehouse_path)
         modes.append(_build(settings, full_refresh=True))
         full = _fingerprints(settings.warehouse_path)
-        yield IncrementalRun(settings, modes, incremental, full, changed)
+        yield IncrementalRun(settings, modes, incremental, full, changed, renamed, as_of_dates)
 
 
 def test_incremental_builds_equal_a_full_refresh(incremental_run: IncrementalRun, tmp_path: Path) -> None:
@@ -265,6 +328,12 @@ def test_incremental_builds_equal_a_full_refresh(incremental_run: IncrementalRun
     # each increment recomputed some encounter groups, and far from all of them
     claims = incremental_run.full["marts.fct_claims"][0]
     assert all(0 < keys < claims / 2 for keys in incremental_run.changed_keys), incremental_run.changed_keys
+
+    # the day that renamed payer ZZ901 rewrote DIMTEST1, whose key it did not change
+    assert incremental_run.renamed_payer == ("Alpha Health Plan", "Alpha Health Plan", False)
+    # the last held day moved the as-of date, by five days
+    dates = incremental_run.as_of_dates
+    assert dates[0] == dates[HELD_DAYS - 1] and dates[HELD_DAYS] == dates[0] + dt.timedelta(days=5), dates
 
     full, incremental = incremental_run.full, incremental_run.incremental
     assert "marts.fct_claim_events" in full and "intermediate.int_remits_matched" in full

@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import argparse
 import datetime as dt
+import fcntl
 import json
 import os
 import subprocess
@@ -79,12 +80,24 @@ def prepare_dbt_project(settings: Settings | None = None, *, force: bool = False
     The dbt Dagster assets are built from this manifest, so call this before importing
     ``orchestration.definitions`` (``rcm build``, ``rcm dagster`` and the tests do). Returns its path.
     """
-    from orchestration.lib.dbt_warm import dbt_path
-
     settings = settings or get_settings()
     manifest = manifest_path()
-    if not force and manifest.exists() and manifest.stat().st_mtime >= _newest_project_file():
-        return manifest
+    manifest.parent.mkdir(parents=True, exist_ok=True)
+    # One parse at a time: dbt writes the manifest in place, so a second process (another pytest-xdist
+    # worker, `rcm dagster` next to `rcm build`) that found it stale too would parse at the same time,
+    # and one of them could read the other's half-written file. Under the lock, a waiting caller finds
+    # the manifest fresh and whole.
+    with (manifest.parent / ".parse.lock").open("a") as lock:
+        fcntl.flock(lock, fcntl.LOCK_EX)
+        if not force and manifest.exists() and manifest.stat().st_mtime >= _newest_project_file():
+            return manifest
+        _parse(settings, manifest)
+    return manifest
+
+
+def _parse(settings: Settings, manifest: Path) -> None:
+    from orchestration.lib.dbt_warm import dbt_path
+
     env = {
         **os.environ,
         "RCM_WAREHOUSE_PATH": str(settings.warehouse_path),
@@ -107,7 +120,6 @@ def prepare_dbt_project(settings: Settings | None = None, *, force: bool = False
     )
     if completed.returncode != 0 or not manifest.exists():
         raise RuntimeError(f"dbt parse failed:\n{completed.stdout}\n{completed.stderr}")
-    return manifest
 
 
 @dataclass

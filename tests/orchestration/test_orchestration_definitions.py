@@ -252,3 +252,41 @@ def test_dagster_dev_loads_the_code_location_without_dbt_on_path(defs) -> None:
     completed = _python("import orchestration.definitions; print('loaded')", env=env)
     assert completed.returncode == 0, completed.stderr
     assert completed.stdout.strip().endswith("loaded")
+
+
+def test_two_processes_parse_the_dbt_project_one_after_the_other(defs, tmp_path: Path) -> None:
+    # dbt writes the manifest in place: two parses at once (two pytest-xdist workers after an edit,
+    # `rcm dagster` next to `rcm build`) let one process read the other's half-written file
+    code = textwrap.dedent(
+        """
+        import json, time
+        from orchestration.commands import build
+        parse = build._parse
+        def timed(settings, manifest):
+            started = time.monotonic()
+            parse(settings, manifest)
+            print("parsed", started, time.monotonic(), flush=True)
+        build._parse = timed
+        json.loads(build.prepare_dbt_project(force=True).read_text(encoding="utf-8"))
+        """
+    )
+    env = {**os.environ, "RCM_HOME": str(tmp_path)}
+    processes = [
+        subprocess.Popen(
+            [sys.executable, "-c", code],
+            cwd=REPO_ROOT,
+            env=env,
+            stdout=subprocess.PIPE,
+            stderr=subprocess.PIPE,
+            text=True,
+        )
+        for _ in range(2)
+    ]
+    spans = []
+    for process in processes:
+        stdout, stderr = process.communicate(timeout=300)
+        assert process.returncode == 0, stderr[-3000:]
+        [line] = [line for line in stdout.splitlines() if line.startswith("parsed ")]
+        spans.append(tuple(float(value) for value in line.split()[1:]))
+    first, second = sorted(spans)
+    assert first[1] <= second[0], spans

@@ -84,6 +84,7 @@ SCHEMAS: dict[str, list[tuple[str, str]]] = {
         ("last_submission_date", "date"),
         ("submission_count", "integer"),
         ("first_remit_date", "date"),
+        ("first_adjudication_date", "date"),
         ("first_payment_date", "date"),
         ("last_activity_date", "date"),
         ("billed_amount", "decimal(18,2)"),
@@ -472,6 +473,7 @@ def _generate(n_claims: int, seed: int) -> tuple[list[dict], list[dict], list[di
                 "last_submission_date": submitted,
                 "submission_count": 1,
                 "first_remit_date": first_remit,
+                "first_adjudication_date": first_remit,  # no reversals or price quotes here
                 "first_payment_date": first_payment,
                 "last_activity_date": max(e[0] for e in claim_events),
                 "billed_amount": billed,

@@ -83,7 +83,7 @@ def test_contract_doc_is_parsed() -> None:
         "mart_ar_aging_daily", "mart_collections_monthly", "mart_kpis_monthly", "mart_work_list",
         "fct_claim_events", "dim_payers", "dim_providers", "dim_locations",
     }  # fmt: skip
-    assert len(doc["fct_claims"]) == 40
+    assert len(doc["fct_claims"]) == 42
     assert doc["fct_claim_payment_lags"][-1] == "is_voided"
     assert doc["mart_payer_lag"][-2:] == ["dos_to_payment_p90", "share_paid_within_30_days"]
 

@@ -145,6 +145,7 @@ joined as (
         remit_summaries.claim_id is not null as has_remit,
         remit_summaries.remit_payer_name,
         remit_summaries.first_remit_date,
+        remit_summaries.first_adjudication_date,
         remit_summaries.last_remit_date,
         remit_summaries.first_payment_date,
         remit_summaries.paid_amount,
@@ -248,6 +249,7 @@ final as (
         last_submission_date,
         cast(submission_count as integer) as submission_count,
         first_remit_date,
+        first_adjudication_date,
         first_payment_date,
         nullif(greatest(
             coalesce(last_submission_date, cast('1900-01-01' as date)),

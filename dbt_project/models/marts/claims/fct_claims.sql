@@ -136,6 +136,7 @@ final as (
         claims.last_submission_date,
         claims.submission_count,
         claims.first_remit_date,
+        claims.first_adjudication_date,
         claims.first_payment_date,
         claims.last_activity_date,
         claims.billed_amount,

@@ -14,6 +14,20 @@
     rcm_replace_column='substring(patient_control_number, 1, 20)', rcm_replace_new_keys=true,
     post_hook="{{ rcm_fct_claims_restate_as_of() }}") }}
 -- depends_on: {{ ref('int_changed_match_keys_listed') }}
+{#- A claim row's payer, rules, providers and location: the same joins for the rows built here and,
+    on an incremental run, for the stored rows whose names they check (`{claim}` is the alias). -#}
+{%- set dimension_joins -%}
+    left join rules
+        on {claim}.payer_id = rules.payer_id
+    left join payers
+        on {claim}.payer_id = payers.payer_id
+    left join providers as rendering_providers
+        on {claim}.rendering_provider_npi = rendering_providers.npi
+    left join providers as billing_providers
+        on {claim}.billing_provider_npi = billing_providers.npi
+    left join locations
+        on {claim}.location_id = locations.location_id
+{%- endset %}
 with
 
 enriched_claims as (
@@ -78,16 +92,7 @@ stale_keys as (
     -- rewritten every time (none is expected).
     select distinct coalesce(substring(stored.patient_control_number, 1, 20), '') as match_key
     from {{ this }} as stored
-    left join payers
-        on stored.payer_id = payers.payer_id
-    left join rules
-        on stored.payer_id = rules.payer_id
-    left join providers as rendering_providers
-        on stored.rendering_provider_npi = rendering_providers.npi
-    left join providers as billing_providers
-        on stored.billing_provider_npi = billing_providers.npi
-    left join locations
-        on stored.location_id = locations.location_id
+    {{ dimension_joins.replace('{claim}', 'stored') }}
     where (stored.payer_id is not null
             and (payers.payer_id is null or stored.payer_name is distinct from payers.payer_name))
         or stored.payer_category is distinct from coalesce(payers.payer_category, 'other')
@@ -171,16 +176,7 @@ final as (
         {{ rcm_built_at() }} as rcm_built_at
     from claims
     cross join as_of
-    left join rules
-        on claims.payer_id = rules.payer_id
-    left join payers
-        on claims.payer_id = payers.payer_id
-    left join providers as rendering_providers
-        on claims.rendering_provider_npi = rendering_providers.npi
-    left join providers as billing_providers
-        on claims.billing_provider_npi = billing_providers.npi
-    left join locations
-        on claims.location_id = locations.location_id
+    {{ dimension_joins.replace('{claim}', 'claims') }}
 
 )
 

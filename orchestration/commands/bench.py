@@ -17,6 +17,7 @@ import os
 import platform
 import re
 import shutil
+import subprocess
 import sys
 import time
 from datetime import UTC, datetime
@@ -77,7 +78,34 @@ def _machine() -> dict:
         "duckdb": duckdb.__version__,
         "platform": platform.platform(),
         "when": datetime.now(UTC).isoformat(timespec="seconds"),
+        "code": _code_revision(),
+        # what the run was told that changes its figures (2GB and 2 when unset)
+        "settings": {name: os.environ[name] for name in _SETTINGS_MEASURED if os.environ.get(name)},
     }
+
+
+# The settings that move a run's figures: the memory cap changes every build's peak (a 1,000,000-claim
+# build peaked at 2.5 GB under the default 2GB and at 3.9 GB under 4GB), the processes the loads.
+_SETTINGS_MEASURED = ("RCM_DUCKDB_MEMORY_LIMIT", "RCM_INGEST_PROCESSES")
+
+
+def _code_revision(root: Path = REPO_ROOT) -> str:
+    """The commit the measured code is, with "+changes" when tracked files differ from it (figures of
+    a working tree are not those of its commit), or "unknown" outside a git checkout."""
+
+    def git(*words: str) -> str | None:
+        try:
+            done = subprocess.run(
+                ["git", "-C", str(root), *words], capture_output=True, text=True, timeout=30
+            )
+        except (OSError, subprocess.TimeoutExpired):
+            return None
+        return done.stdout.strip() if done.returncode == 0 else None
+
+    commit = git("rev-parse", "--short=7", "HEAD")
+    if not commit:
+        return "unknown"
+    return commit + ("+changes" if git("status", "--porcelain", "--untracked-files=no") else "")
 
 
 def _folder_bytes(path: Path) -> int:
@@ -313,11 +341,19 @@ def _end_to_end(result: dict) -> float:
     return sum(stage["wall_seconds"] for stage in result["stages"] if stage["stage"] != "generate")
 
 
+def _code_and_settings(machine: dict) -> str:
+    """ ", code 1b36fd8, RCM_DUCKDB_MEMORY_LIMIT=4GB" (reports written before these facts have none)."""
+    facts = [f"code {machine['code']}"] if machine.get("code") else []
+    facts += [f"{name}={value}" for name, value in sorted(machine.get("settings", {}).items())]
+    return "".join(f", {fact}" for fact in facts)
+
+
 def to_markdown(report: dict) -> str:
     machine = report["machine"]
     lines = [
         f"Machine: {machine['cores']} cores, {machine['memory']} memory, {machine['cpu']}; "
-        f"Python {machine['python']}, DuckDB {machine['duckdb']}; run {machine['when']}.",
+        f"Python {machine['python']}, DuckDB {machine['duckdb']}; run {machine['when']}"
+        f"{_code_and_settings(machine)}.",
         "",
         "| claims | stage | wall s | CPU s | peak RSS MB | input MB | rows | MB/s | rows/s |",
         "|---:|---|---:|---:|---:|---:|---:|---:|---:|",

@@ -261,3 +261,33 @@ def test_the_readers_are_compared_in_a_process_of_their_own(tmp_path) -> None:
     assert report["peak_rss_mb_parent"] < 1500  # the child's own heap, not the bench's
     with pytest.raises(bench.PeersFailed, match=r"(?s)exit 1: .*FileNotFoundError"):
         bench.x12_peers_apart([tmp_path / "missing.835"], repeat=1)
+
+
+def test_the_report_names_the_code_and_the_settings_it_measured(tmp_path, monkeypatch) -> None:
+    """A figure is only comparable with the commit and the memory cap it was measured with."""
+    import subprocess
+
+    from orchestration.commands.bench import _code_revision, _machine
+
+    assert _code_revision(tmp_path) == "unknown"  # not a git checkout
+    git = ["git", "-C", str(tmp_path), "-c", "user.name=t", "-c", "user.email=t@example.invalid"]
+    subprocess.run([*git, "init", "-q"], check=True)
+    (tmp_path / "a.txt").write_text("one\n")
+    subprocess.run([*git, "add", "a.txt"], check=True)
+    subprocess.run([*git, "commit", "-q", "-m", "one"], check=True)
+    commit = subprocess.run(
+        [*git, "rev-parse", "--short=7", "HEAD"], capture_output=True, text=True, check=True
+    ).stdout.strip()
+    assert _code_revision(tmp_path) == commit
+    (tmp_path / "untracked.txt").write_text("not the measured code\n")
+    assert _code_revision(tmp_path) == commit
+    (tmp_path / "a.txt").write_text("two\n")
+    assert _code_revision(tmp_path) == commit + "+changes"
+
+    monkeypatch.setenv("RCM_DUCKDB_MEMORY_LIMIT", "4GB")
+    monkeypatch.delenv("RCM_INGEST_PROCESSES", raising=False)
+    machine = _machine()
+    assert machine["settings"] == {"RCM_DUCKDB_MEMORY_LIMIT": "4GB"}
+    assert machine["code"]
+    report = {"machine": {**machine, "code": "abc1234"}, "results": [], "scaling": []}
+    assert ", code abc1234, RCM_DUCKDB_MEMORY_LIMIT=4GB." in to_markdown(report)

@@ -342,7 +342,8 @@ def _end_to_end(result: dict) -> float:
 
 
 def _code_and_settings(machine: dict) -> str:
-    """ ", code 1b36fd8, RCM_DUCKDB_MEMORY_LIMIT=4GB" (reports written before these facts have none)."""
+    """The machine line's tail, as ``, code 1b36fd8, RCM_DUCKDB_MEMORY_LIMIT=4GB``; empty for a report
+    written before these facts were recorded."""
     facts = [f"code {machine['code']}"] if machine.get("code") else []
     facts += [f"{name}={value}" for name, value in sorted(machine.get("settings", {}).items())]
     return "".join(f", {fact}" for fact in facts)

@@ -124,6 +124,13 @@ def _serve(listener_fd: int) -> int:
     os.environ.clear()
     os.environ.update(payload["env"])
     sys.argv = [payload["dbt"], *payload["args"]]
+    # The signals the launcher forwards act here as on a dbt the job started itself. This process
+    # inherited its starter's dispositions, and one started with SIGINT ignored (a background job
+    # of a script, `nohup`: the shell sets SIG_IGN there, and Python then installs no handler)
+    # ignored dagster-dbt's cancel: dbt ran on. A dbt started by the job's own process gets the
+    # defaults (Python's handlers end at exec): KeyboardInterrupt on SIGINT, death on SIGTERM.
+    signal.signal(signal.SIGINT, signal.default_int_handler)
+    signal.signal(signal.SIGTERM, signal.SIG_DFL)
     # dagster-dbt reads dbt's JSON lines as they come (it sets PYTHONUNBUFFERED for dbt)
     sys.stdout.reconfigure(line_buffering=True, write_through=True)  # type: ignore[union-attr]
     sys.stderr.reconfigure(line_buffering=True, write_through=True)  # type: ignore[union-attr]

@@ -14,11 +14,10 @@
     rcm_replace_column='substring(patient_control_number, 1, 20)', rcm_replace_new_keys=true,
     post_hook="{{ rcm_fct_claims_restate_as_of() }}") }}
 -- depends_on: {{ ref('int_changed_match_keys_listed') }}
-{#- A claim row's payer, rules, providers and location: the same joins for the rows built here and,
-    on an incremental run, for the stored rows whose names they check (`{claim}` is the alias). -#}
+{#- A claim row's payer (with its rules: dim_payers resolves the '*' defaults), providers and
+    location: the same joins for the rows built here and, on an incremental run, for the stored rows
+    whose names they check (`{claim}` is the alias). -#}
 {%- set dimension_joins -%}
-    left join rules
-        on {claim}.payer_id = rules.payer_id
     left join payers
         on {claim}.payer_id = payers.payer_id
     left join providers as rendering_providers
@@ -59,28 +58,6 @@ locations as (
     select * from {{ ref('dim_locations') }}
 
 ),
-
-payer_rules as (
-
-    select * from {{ ref('payer_rules') }}
-
-),
-
-rules as (
-
-    -- A payer's own terms, else the '*' defaults.
-    select
-        payers.payer_id,
-        coalesce(own_rules.timely_filing_days, default_rules.timely_filing_days) as timely_filing_days,
-        coalesce(own_rules.appeal_window_days, default_rules.appeal_window_days) as appeal_window_days,
-        coalesce(own_rules.expected_payment_days, default_rules.expected_payment_days) as expected_payment_days
-    from payers
-    left join payer_rules as own_rules
-        on payers.payer_id = own_rules.payer_id
-    left join payer_rules as default_rules
-        on default_rules.payer_id = '*'
-
-),
 {%- if rcm_incremental() %}
 
 stale_keys as (
@@ -100,7 +77,7 @@ stale_keys as (
             coalesce(rendering_providers.provider_name, billing_providers.provider_name)
         or stored.location_name is distinct from locations.location_name
         or stored.timely_filing_deadline is distinct from
-            {{ rcm_add_days('stored.service_date', 'rules.timely_filing_days') }}
+            {{ rcm_add_days('stored.service_date', 'payers.timely_filing_days') }}
 
 ),
 {%- endif %}
@@ -158,15 +135,15 @@ final as (
         coalesce(
             claims.remit_status,
             {{ rcm_unanswered_claim_status('claims.last_submission_date', 'claims.first_submission_date',
-                                           'as_of.as_of_date', 'rules.expected_payment_days') }}
+                                           'as_of.as_of_date', 'payers.expected_payment_days') }}
         ) as current_status,
         claims.is_first_pass_paid,
         claims.is_initially_denied,
         claims.initial_denial_root_cause,
         claims.was_reversed,
         claims.has_replacement,
-        {{ rcm_add_days('claims.service_date', 'rules.timely_filing_days') }} as timely_filing_deadline,
-        {{ rcm_add_days('claims.last_denial_date', 'rules.appeal_window_days') }} as appeal_deadline,
+        {{ rcm_add_days('claims.service_date', 'payers.timely_filing_days') }} as timely_filing_deadline,
+        {{ rcm_add_days('claims.last_denial_date', 'payers.appeal_window_days') }} as appeal_deadline,
         {{ rcm_days_between('claims.first_submission_date', 'as_of.as_of_date') }} as days_since_submission,
         claims.source_system,
         claims.is_voided,

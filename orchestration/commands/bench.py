@@ -245,6 +245,7 @@ def bench_size(
     _stage("dbt build + publish", built, stages=stages)
     published = _PUBLISHED.search(built.stdout + built.stderr)
     stages[-1]["publish_seconds"] = float(published.group(1)) if published else None
+    stages[-1]["breakdown"] = build_breakdown(home)
 
     result: dict = {"claims": claims, "stages": stages, "held_back_day": last_day}
 
@@ -276,6 +277,11 @@ def bench_size(
                 "build": _stage("increment build + publish", rebuilt, stages=measured),
                 "total_seconds": round(time.perf_counter() - started, 2),
             }
+            published = _PUBLISHED.search(rebuilt.stdout + rebuilt.stderr)
+            result["daily_increment"]["build"]["publish_seconds"] = (
+                float(published.group(1)) if published else None
+            )
+            result["daily_increment"]["build"]["breakdown"] = build_breakdown(home)
         except StageFailed as error:
             error.stages = stages + measured  # the main stages, then the increment's up to the failure
             raise
@@ -296,6 +302,62 @@ def bench_size(
         except PeersFailed as error:  # the stages' figures stand without them
             result["x12_peers"] = {"skipped": f"x12 bench unavailable: {error}"}
     return result
+
+
+SLOWEST = 5  # the nodes and tables a build's breakdown names
+
+
+def build_breakdown(home: Path) -> dict:
+    """Where the last `rcm build` of ``home`` spent its time: dbt's own elapsed time and its slowest
+    nodes (run_results.json), and the publish's slowest tables (the current snapshot's manifest).
+    Each part is left out when its file is missing or unreadable (a failed build, an old snapshot)."""
+    breakdown: dict = {}
+    try:
+        run = json.loads((home / "dbt_target" / "run_results.json").read_text(encoding="utf-8"))
+        nodes = sorted(
+            (
+                (float(result.get("execution_time") or 0.0), str(result.get("unique_id", "")))
+                for result in run.get("results", [])
+            ),
+            reverse=True,
+        )
+        breakdown["dbt_seconds"] = round(float(run["elapsed_time"]), 2)
+        breakdown["dbt_nodes"] = len(nodes)
+        breakdown["slowest_nodes"] = [
+            {"node": unique_id.split(".")[-1], "seconds": round(seconds, 2)}
+            for seconds, unique_id in nodes[:SLOWEST]
+        ]
+    except (OSError, ValueError, KeyError, TypeError):
+        pass
+    snapshot = _current_snapshot(home)
+    if snapshot is not None:
+        try:
+            manifest = json.loads((snapshot / "manifest.json").read_text(encoding="utf-8"))
+            tables = sorted(((float(v), k) for k, v in manifest["seconds"].items()), reverse=True)
+            breakdown["slowest_tables"] = [
+                {"table": table, "seconds": round(seconds, 2)} for seconds, table in tables[:SLOWEST]
+            ]
+        except (OSError, ValueError, KeyError, TypeError, AttributeError):
+            pass
+    return breakdown
+
+
+def _breakdown_text(stage: dict) -> str:
+    """A build stage's breakdown in words, or empty: "dbt 20.1 s of 212 nodes (slowest: fct_claims 2.1 s,
+    ...); publish 4.2 s (slowest: fct_claims 1.9 s, ...)"."""
+    breakdown = stage.get("breakdown") or {}
+    parts = []
+    if "dbt_seconds" in breakdown:
+        nodes = ", ".join(f"{n['node']} {n['seconds']:.1f} s" for n in breakdown["slowest_nodes"])
+        parts.append(
+            f"dbt {breakdown['dbt_seconds']:.1f} s over {breakdown['dbt_nodes']} nodes (slowest: {nodes})"
+        )
+    if stage.get("publish_seconds") is not None:
+        tables = ", ".join(f"{t['table']} {t['seconds']:.1f} s" for t in breakdown.get("slowest_tables", []))
+        parts.append(
+            f"publish {stage['publish_seconds']:.1f} s" + (f" (slowest: {tables})" if tables else "")
+        )
+    return "; ".join(parts)
 
 
 def _current_snapshot(home: Path) -> Path | None:
@@ -392,6 +454,9 @@ def to_markdown(report: dict) -> str:
                 f"| {row['stage']} | {row['from_claims']:,} → {row['to_claims']:,} | {row['exponent']} |"
             )
     for result in report["results"]:
+        build = next((stage for stage in result["stages"] if stage["stage"] == "dbt build + publish"), None)
+        if build is not None and _breakdown_text(build):
+            lines.append(f"\nOf the build at {result['claims']:,} claims: {_breakdown_text(build)}.")
         increment = result.get("daily_increment")
         if increment:
             lines.append(
@@ -399,6 +464,8 @@ def to_markdown(report: dict) -> str:
                 f"{increment['input_bytes'] / 1e6:.1f} MB): ingest {increment['ingest']['wall_seconds']:.1f} s "
                 f"+ build {increment['build']['wall_seconds']:.1f} s = {increment['total_seconds']:.1f} s."
             )
+            if _breakdown_text(increment["build"]):
+                lines.append(f"Of the increment's build: {_breakdown_text(increment['build'])}.")
         callbacks = result.get("dashboard_callbacks")
         if callbacks and "skipped" not in callbacks:
             lines += [

@@ -133,6 +133,7 @@ class PublishResult:
     seconds: float = 0.0
     removed: tuple[str, ...] = ()
     deltas: dict[str, DeltaWritten] = field(default_factory=dict)
+    table_seconds: dict[str, float] = field(default_factory=dict)  # each table's count and write
 
 
 def new_snapshot_id(now: datetime | None = None) -> str:
@@ -302,22 +303,26 @@ def publish_snapshot(
     staging.mkdir()
     row_counts: dict[str, int] = {}
     deltas: dict[str, DeltaWritten] = {}
+    table_seconds: dict[str, float] = {}
     current = read_current(snapshots_dir)
     previous = snapshots_dir / current if changed is not None and current == changed.snapshot_id else None
     try:
         for table in tables:
             name = _checked_identifier(table)
+            table_started = time.perf_counter()
             # Identifiers are checked above and the path is ours: nothing here comes from a user.
             row = con.execute(f"select count(*) from {MART_SCHEMA}.{name}").fetchone()  # noqa: S608
             row_counts[name] = int(row[0]) if row else 0
+            written = None
             if name in DELTA_TABLES and previous is not None and changed is not None:
                 written = _write_delta(con, name, staging, previous, changed, row_counts[name])
-                if written is not None:
-                    deltas[name] = written
-                    continue
-            _copy(con, f"select * from {MART_SCHEMA}.{name}", name, staging / f"{name}.parquet")  # noqa: S608
-            if name in DELTA_TABLES:
-                deltas[name] = DeltaWritten(base=sid, keys=0, rows=0)
+            if written is not None:
+                deltas[name] = written
+            else:
+                _copy(con, f"select * from {MART_SCHEMA}.{name}", name, staging / f"{name}.parquet")  # noqa: S608
+                if name in DELTA_TABLES:
+                    deltas[name] = DeltaWritten(base=sid, keys=0, rows=0)
+            table_seconds[name] = round(time.perf_counter() - table_started, 3)
         as_of = _as_of_date(con)
         manifest = {
             "snapshot_id": sid,
@@ -325,6 +330,8 @@ def publish_snapshot(
             "as_of_date": as_of,
             "tables": row_counts,
             "deltas": {name: asdict(delta) for name, delta in deltas.items()},
+            # what each table's export took (`rcm bench` reports the slowest; not read back)
+            "seconds": table_seconds,
         }
         (staging / MANIFEST_FILE).write_text(json.dumps(manifest, indent=2) + "\n", encoding="utf-8")
         os.rename(staging, final)
@@ -341,6 +348,7 @@ def publish_snapshot(
         seconds=time.perf_counter() - started,
         removed=removed,
         deltas=deltas,
+        table_seconds=table_seconds,
     )
 
 

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 import sys
 import textwrap
 from pathlib import Path
@@ -84,7 +85,17 @@ def test_markdown_table_names_machine_and_end_to_end_total() -> None:
                 "claims": 1000,
                 "stages": [
                     {**stage, "stage": "generate"},
-                    {**stage, "stage": "dbt build + publish", "publish_seconds": 1.25},
+                    {
+                        **stage,
+                        "stage": "dbt build + publish",
+                        "publish_seconds": 1.25,
+                        "breakdown": {
+                            "dbt_seconds": 1.5,
+                            "dbt_nodes": 2,
+                            "slowest_nodes": [{"node": "fct_claims", "seconds": 0.75}],
+                            "slowest_tables": [{"table": "fct_claim_events", "seconds": 0.5}],
+                        },
+                    },
                 ],
                 "dashboard_callbacks": {
                     "overview.update_overview": {"p50_ms": 52.1, "p95_ms": 59.4, "p99_ms": 61.0, "calls": 20}
@@ -120,6 +131,10 @@ def test_markdown_table_names_machine_and_end_to_end_total() -> None:
     assert "| 1,000 | **load + build + publish** | **3.0** |" in text
     assert "| 1,000 | dbt build + publish | 3.0 | 5.0 | 100 |" in text
     assert "| 1,000 | of which publish | 1.2 | | | | | | |" in text  # the build's publish step
+    assert (
+        "Of the build at 1,000 claims: dbt 1.5 s over 2 nodes (slowest: fct_claims 0.8 s); "
+        "publish 1.2 s (slowest: fct_claim_events 0.5 s)." in text
+    )
     assert "| overview.update_overview | 52.1 | 59.4 | 61.0 | 20 |" in text
     assert "| overview | 812.5 | 990.0 | 0 |" in text
     assert "X12 835 readers on the same 245 files (78.4 MB) of the 1,000-claim demo:" in text
@@ -291,3 +306,52 @@ def test_the_report_names_the_code_and_the_settings_it_measured(tmp_path, monkey
     assert machine["code"]
     report = {"machine": {**machine, "code": "abc1234"}, "results": [], "scaling": []}
     assert ", code abc1234, RCM_DUCKDB_MEMORY_LIMIT=4GB." in to_markdown(report)
+
+
+def test_a_builds_breakdown_names_dbt_time_and_the_slowest_nodes_and_tables(tmp_path: Path) -> None:
+    """`rcm bench` says where a build went: dbt's elapsed time and slowest nodes from
+    run_results.json, the publish's slowest tables from the current snapshot's manifest."""
+    from orchestration.commands.bench import _breakdown_text, build_breakdown
+
+    assert build_breakdown(tmp_path) == {}  # no build yet: nothing to say, no error
+    target = tmp_path / "dbt_target"
+    target.mkdir()
+    times = {"stg_a": 0.5, "fct_claims": 2.25, "int_b": 1.0, "fct_c": 0.1, "dim_d": 0.3, "seed_e": 0.05}
+    (target / "run_results.json").write_text(
+        json.dumps(
+            {
+                "elapsed_time": 12.345,
+                "results": [
+                    {"unique_id": f"model.rcm.{name}", "execution_time": seconds}
+                    for name, seconds in times.items()
+                ],
+            }
+        )
+    )
+    snapshot = tmp_path / "snapshots" / "20261202T000000Z"
+    snapshot.mkdir(parents=True)
+    (tmp_path / "snapshots" / "CURRENT").write_text(snapshot.name + "\n")
+    (snapshot / "manifest.json").write_text(json.dumps({"seconds": {"fct_claims": 3.5, "dim_payers": 0.04}}))
+    breakdown = build_breakdown(tmp_path)
+    assert breakdown["dbt_seconds"] == 12.35
+    assert breakdown["dbt_nodes"] == 6
+    assert [node["node"] for node in breakdown["slowest_nodes"]] == [
+        "fct_claims",
+        "int_b",
+        "stg_a",
+        "dim_d",
+        "fct_c",
+    ]
+    assert breakdown["slowest_tables"] == [
+        {"table": "fct_claims", "seconds": 3.5},
+        {"table": "dim_payers", "seconds": 0.04},
+    ]
+    text = _breakdown_text({"publish_seconds": 3.6, "breakdown": breakdown})
+    assert text.startswith("dbt 12.3 s over 6 nodes (slowest: fct_claims 2.2 s, int_b 1.0 s,")
+    assert text.endswith("; publish 3.6 s (slowest: fct_claims 3.5 s, dim_payers 0.0 s)")
+    # an old snapshot without per-table seconds: the publish is still named, without tables
+    (snapshot / "manifest.json").write_text(json.dumps({"tables": {}}))
+    assert "slowest_tables" not in build_breakdown(tmp_path)
+    assert _breakdown_text({"publish_seconds": 3.6, "breakdown": build_breakdown(tmp_path)}).endswith(
+        "; publish 3.6 s"
+    )

@@ -45,6 +45,10 @@ def test_publish_then_open(tmp_path: Path) -> None:
         "manifest.json",
     ]
     assert publish.read_manifest(result.path)["tables"] == {"fct_claims": 3, "dim_payers": 1}
+    # each table's export time, for `rcm bench`: every table, none longer than the whole publish
+    seconds = publish.read_manifest(result.path)["seconds"]
+    assert seconds == result.table_seconds and set(seconds) == {"fct_claims", "dim_payers"}
+    assert all(0 < value <= result.seconds for value in seconds.values())
     reader = publish.open_snapshot(result.path)
     try:
         assert reader.execute("select sum(billed_amount) from fct_claims").fetchone() == (Decimal("30.75"),)

@@ -343,8 +343,9 @@ def build_breakdown(home: Path) -> dict:
 
 
 def _breakdown_text(stage: dict) -> str:
-    """A build stage's breakdown in words, or empty: "dbt 20.1 s of 212 nodes (slowest: fct_claims 2.1 s,
-    ...); publish 4.2 s (slowest: fct_claims 1.9 s, ...)"."""
+    """A build stage's breakdown in words, or empty: "dbt 20.1 s over 212 nodes (slowest: fct_claims
+    2.1 s, ...); publish 4.2 s (slowest: fct_claims 1.9 s, ...); the rest 3.0 s (...)", the rest being
+    the stage's wall time less dbt's and the publish's."""
     breakdown = stage.get("breakdown") or {}
     parts = []
     if "dbt_seconds" in breakdown:
@@ -357,6 +358,9 @@ def _breakdown_text(stage: dict) -> str:
         parts.append(
             f"publish {stage['publish_seconds']:.1f} s" + (f" (slowest: {tables})" if tables else "")
         )
+        if "dbt_seconds" in breakdown and stage.get("wall_seconds"):
+            rest = stage["wall_seconds"] - breakdown["dbt_seconds"] - stage["publish_seconds"]
+            parts.append(f"the rest {rest:.1f} s (start-up, Dagster, dbt's own start and parse, bookkeeping)")
     return "; ".join(parts)
 
 

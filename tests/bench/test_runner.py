@@ -133,7 +133,8 @@ def test_markdown_table_names_machine_and_end_to_end_total() -> None:
     assert "| 1,000 | of which publish | 1.2 | | | | | | |" in text  # the build's publish step
     assert (
         "Of the build at 1,000 claims: dbt 1.5 s over 2 nodes (slowest: fct_claims 0.8 s); "
-        "publish 1.2 s (slowest: fct_claim_events 0.5 s)." in text
+        "publish 1.2 s (slowest: fct_claim_events 0.5 s); the rest 0.2 s (start-up, Dagster, dbt's own "
+        "start and parse, bookkeeping)." in text
     )
     assert "| overview.update_overview | 52.1 | 59.4 | 61.0 | 20 |" in text
     assert "| overview | 812.5 | 990.0 | 0 |" in text
@@ -349,6 +350,8 @@ def test_a_builds_breakdown_names_dbt_time_and_the_slowest_nodes_and_tables(tmp_
     text = _breakdown_text({"publish_seconds": 3.6, "breakdown": breakdown})
     assert text.startswith("dbt 12.3 s over 6 nodes (slowest: fct_claims 2.2 s, int_b 1.0 s,")
     assert text.endswith("; publish 3.6 s (slowest: fct_claims 3.5 s, dim_payers 0.0 s)")
+    with_wall = _breakdown_text({"wall_seconds": 20.0, "publish_seconds": 3.6, "breakdown": breakdown})
+    assert "; the rest 4.1 s (start-up" in with_wall  # 20.0 - 12.35 - 3.6
     # an old snapshot without per-table seconds: the publish is still named, without tables
     (snapshot / "manifest.json").write_text(json.dumps({"tables": {}}))
     assert "slowest_tables" not in build_breakdown(tmp_path)

@@ -233,6 +233,7 @@ def bench_size(
         shutil.copytree(data, demo, copy_function=os.link)  # hard links: instant, no extra bytes
     last_day = None if skip_increment else hold_back_last_day(demo, held)
 
+    result_probe = {"before_loads": machine_probe()}
     for name, folder in (
         ("parse+load 835", demo / "x12" / "835"),
         ("parse+load 837", demo / "x12" / "837"),
@@ -246,8 +247,14 @@ def bench_size(
     published = _PUBLISHED.search(built.stdout + built.stderr)
     stages[-1]["publish_seconds"] = float(published.group(1)) if published else None
     stages[-1]["breakdown"] = build_breakdown(home)
+    result_probe["after_build"] = machine_probe()
 
-    result: dict = {"claims": claims, "stages": stages, "held_back_day": last_day}
+    result: dict = {
+        "claims": claims,
+        "stages": stages,
+        "held_back_day": last_day,
+        "machine_probe": result_probe,
+    }
 
     snapshot = _current_snapshot(home)
     if snapshot is not None:
@@ -302,6 +309,46 @@ def bench_size(
         except PeersFailed as error:  # the stages' figures stand without them
             result["x12_peers"] = {"skipped": f"x12 bench unavailable: {error}"}
     return result
+
+
+PROBE_ROWS = 100_000_000  # DuckDB's part of the machine probe: 0.47-0.61 s here (CI beside it)
+PROBE_LOOP = 5_000_000  # Python's part: 0.30-0.39 s on one core, the same
+
+
+def machine_probe(rounds: int = 3) -> dict:
+    """The same fixed work timed on this machine now (best of ``rounds``): a DuckDB aggregate over
+    generated rows (both cores) and a Python loop (one). Its seconds move with the machine, not
+    with the code under test: a run whose sizes are measured tens of minutes apart can tell a
+    slower machine from a worse slope (``scaling``)."""
+    import duckdb
+
+    def best(work) -> float:
+        times = []
+        for _ in range(rounds):
+            started = time.perf_counter()
+            work()
+            times.append(time.perf_counter() - started)
+        return min(times)
+
+    con = duckdb.connect()
+    try:
+        query = f"select sum(hash(i)) from range({PROBE_ROWS}) t(i)"  # noqa: S608 (a constant)
+        duck = best(lambda: con.execute(query).fetchone())
+    finally:
+        con.close()
+    python = best(lambda: sum(i * i for i in range(PROBE_LOOP)))
+    return {
+        "duckdb_seconds": round(duck, 3),
+        "python_seconds": round(python, 3),
+        "seconds": round(duck + python, 3),
+    }
+
+
+def _probe_seconds(result: dict) -> float | None:
+    """The mean probe of a size's end-to-end stages (before its loads, after its build), or None."""
+    probes = [p.get("seconds") for p in (result.get("machine_probe") or {}).values() if isinstance(p, dict)]
+    probes = [p for p in probes if p]
+    return sum(probes) / len(probes) if probes else None
 
 
 SLOWEST = 5  # the nodes and tables a build's breakdown names
@@ -400,6 +447,14 @@ def scaling(results: list[dict]) -> list[dict]:
                     "exponent": round(math.log(after_total / before_total) / math.log(size_ratio), 3),
                 }
             )
+        # the same slopes with each size's times divided by its machine probe: a machine that ran the
+        # larger size 1.3x slower no longer reads as a slope 0.11 worse (log 1.3 / log 10)
+        small_probe, large_probe = _probe_seconds(small), _probe_seconds(large)
+        if small_probe and large_probe:
+            machine = math.log(large_probe / small_probe) / math.log(size_ratio)
+            for row in rows:
+                if (row["from_claims"], row["to_claims"]) == (small["claims"], large["claims"]):
+                    row["exponent_for_the_machine"] = round(row["exponent"] - machine, 3)
     return rows
 
 
@@ -452,10 +507,30 @@ def to_markdown(report: dict) -> str:
             f"**{peak:.0f}** | | | | |"
         )
     if report["scaling"]:
-        lines += ["", "| stage | sizes | scaling exponent |", "|---|---|---:|"]
+        adjusted = any("exponent_for_the_machine" in row for row in report["scaling"])
+        lines += [
+            "",
+            "| stage | sizes | scaling exponent |" + (" for the machine probe |" if adjusted else ""),
+            "|---|---|---:|" + ("---:|" if adjusted else ""),
+        ]
         for row in report["scaling"]:
             lines.append(
                 f"| {row['stage']} | {row['from_claims']:,} → {row['to_claims']:,} | {row['exponent']} |"
+                + (f" {row.get('exponent_for_the_machine', '')} |" if adjusted else "")
+            )
+        if adjusted:
+            probes = "; ".join(
+                f"{result['claims']:,}: "
+                + ", ".join(
+                    f"{when.replace('_', ' ')} {probe['seconds']:.2f} s"
+                    for when, probe in result["machine_probe"].items()
+                )
+                for result in report["results"]
+                if result.get("machine_probe")
+            )
+            lines.append(
+                f"\nMachine probe (the same DuckDB aggregate and Python loop at each size; more seconds, a "
+                f"slower machine): {probes}. The last column divides each size's times by its mean probe."
             )
     for result in report["results"]:
         build = next((stage for stage in result["stages"] if stage["stage"] == "dbt build + publish"), None)

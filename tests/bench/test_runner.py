@@ -358,3 +358,50 @@ def test_a_builds_breakdown_names_dbt_time_and_the_slowest_nodes_and_tables(tmp_
     assert _breakdown_text({"publish_seconds": 3.6, "breakdown": build_breakdown(tmp_path)}).endswith(
         "; publish 3.6 s"
     )
+
+
+def test_the_scaling_exponent_for_the_machine_takes_out_what_the_probe_says_the_machine_did() -> None:
+    """A size measured on a machine 1.3x slower (its probe 1.3x longer) reads 0.114 worse in the raw
+    exponent (log 1.3 / log 10); the exponent for the machine probe removes exactly that."""
+    from orchestration.commands.bench import machine_probe
+
+    results = [
+        {
+            "claims": 1000,
+            "stages": [{"stage": "build", "wall_seconds": 2.0}],
+            "machine_probe": {"before_loads": {"seconds": 1.0}, "after_build": {"seconds": 1.0}},
+        },
+        {
+            "claims": 10000,
+            "stages": [{"stage": "build", "wall_seconds": 26.0}],  # linear work, 1.3x slower machine
+            "machine_probe": {"before_loads": {"seconds": 1.2}, "after_build": {"seconds": 1.4}},
+        },
+        {"claims": 100000, "stages": [{"stage": "build", "wall_seconds": 260.0}]},  # no probe: raw only
+    ]
+    rows = scaling(results)
+    first = [row for row in rows if row["to_claims"] == 10000]
+    assert [row["exponent"] for row in first] == [1.114, 1.114]
+    assert [row["exponent_for_the_machine"] for row in first] == [1.0, 1.0]
+    assert all("exponent_for_the_machine" not in row for row in rows if row["to_claims"] == 100000)
+    report = {
+        "machine": {"cores": 2, "memory": "24 GB", "cpu": "x", "python": "3.11", "duckdb": "2", "when": "t"},
+        "results": [{**result, "stages": [{**result["stages"][0], **_STAGE}]} for result in results],
+        "scaling": rows,
+    }
+    text = to_markdown(report)
+    assert "| stage | sizes | scaling exponent | for the machine probe |" in text
+    assert "| build | 1,000 → 10,000 | 1.114 | 1.0 |" in text
+    assert "| build | 10,000 → 100,000 | 1.0 |  |" in text  # no probe at 100,000: left blank
+    assert "10,000: before loads 1.20 s, after build 1.40 s" in text
+    probe = machine_probe(rounds=1)
+    assert probe["seconds"] == round(probe["duckdb_seconds"] + probe["python_seconds"], 3) > 0
+
+
+_STAGE = {
+    "cpu_seconds": 1.0,
+    "peak_rss_mb": 10.0,
+    "input_bytes": 0,
+    "rows": 0,
+    "mb_per_second": None,
+    "rows_per_second": None,
+}

@@ -273,6 +273,7 @@ def bench_size(
 
     if last_day is not None:
         started = time.perf_counter()
+        snapshot_before = _current_snapshot(home)
         increment = measure(_rcm("ingest", "--json", str(held)), env)
         rebuilt = measure(_rcm("build"), env)
         measured: list[dict] = []
@@ -288,7 +289,7 @@ def bench_size(
             result["daily_increment"]["build"]["publish_seconds"] = (
                 float(published.group(1)) if published else None
             )
-            result["daily_increment"]["build"]["breakdown"] = build_breakdown(home)
+            result["daily_increment"]["build"]["breakdown"] = build_breakdown(home, snapshot_before)
         except StageFailed as error:
             error.stages = stages + measured  # the main stages, then the increment's up to the failure
             raise
@@ -315,7 +316,7 @@ PROBE_ROWS = 100_000_000  # DuckDB's part of the machine probe: 0.47-0.61 s here
 PROBE_LOOP = 5_000_000  # Python's part: 0.30-0.39 s on one core, the same
 
 
-def machine_probe(rounds: int = 3) -> dict:
+def machine_probe(rounds: int = 3, rows: int = PROBE_ROWS, loop: int = PROBE_LOOP) -> dict:
     """The same fixed work timed on this machine now (best of ``rounds``): a DuckDB aggregate over
     generated rows (both cores) and a Python loop (one). Its seconds move with the machine, not
     with the code under test: a run whose sizes are measured tens of minutes apart can tell a
@@ -332,16 +333,13 @@ def machine_probe(rounds: int = 3) -> dict:
 
     con = duckdb.connect()
     try:
-        query = f"select sum(hash(i)) from range({PROBE_ROWS}) t(i)"  # noqa: S608 (a constant)
+        query = f"select sum(hash(i)) from range({int(rows)}) t(i)"  # noqa: S608 (an int)
         duck = best(lambda: con.execute(query).fetchone())
     finally:
         con.close()
-    python = best(lambda: sum(i * i for i in range(PROBE_LOOP)))
-    return {
-        "duckdb_seconds": round(duck, 3),
-        "python_seconds": round(python, 3),
-        "seconds": round(duck + python, 3),
-    }
+    python = best(lambda: sum(i * i for i in range(loop)))
+    duck, python = round(duck, 3), round(python, 3)
+    return {"duckdb_seconds": duck, "python_seconds": python, "seconds": round(duck + python, 3)}
 
 
 def _probe_seconds(result: dict) -> float | None:
@@ -354,10 +352,12 @@ def _probe_seconds(result: dict) -> float | None:
 SLOWEST = 5  # the nodes and tables a build's breakdown names
 
 
-def build_breakdown(home: Path) -> dict:
+def build_breakdown(home: Path, published_before: Path | None = None) -> dict:
     """Where the last `rcm build` of ``home`` spent its time: dbt's own elapsed time and its slowest
     nodes (run_results.json), and the publish's slowest tables (the current snapshot's manifest).
-    Each part is left out when its file is missing or unreadable (a failed build, an old snapshot)."""
+    Each part is left out when its file is missing or unreadable (a failed build, an old snapshot),
+    the tables also when the current snapshot is still ``published_before`` (the build published
+    nothing: those times are an earlier build's)."""
     breakdown: dict = {}
     try:
         run = json.loads((home / "dbt_target" / "run_results.json").read_text(encoding="utf-8"))
@@ -374,10 +374,10 @@ def build_breakdown(home: Path) -> dict:
             {"node": unique_id.split(".")[-1], "seconds": round(seconds, 2)}
             for seconds, unique_id in nodes[:SLOWEST]
         ]
-    except (OSError, ValueError, KeyError, TypeError):
+    except (OSError, ValueError, KeyError, TypeError, AttributeError):
         pass
     snapshot = _current_snapshot(home)
-    if snapshot is not None:
+    if snapshot is not None and snapshot != published_before:
         try:
             manifest = json.loads((snapshot / "manifest.json").read_text(encoding="utf-8"))
             tables = sorted(((float(v), k) for k, v in manifest["seconds"].items()), reverse=True)
@@ -435,16 +435,19 @@ def scaling(results: list[dict]) -> list[dict]:
                     "from_claims": small["claims"],
                     "to_claims": large["claims"],
                     "exponent": round(slope, 3),
+                    "_slope": slope,
                 }
             )
         before_total, after_total = _end_to_end(small), _end_to_end(large)
         if before_total and after_total:
+            slope = math.log(after_total / before_total) / math.log(size_ratio)
             rows.append(
                 {
                     "stage": "load + build + publish",
                     "from_claims": small["claims"],
                     "to_claims": large["claims"],
-                    "exponent": round(math.log(after_total / before_total) / math.log(size_ratio), 3),
+                    "exponent": round(slope, 3),
+                    "_slope": slope,
                 }
             )
         # the same slopes with each size's times divided by its machine probe: a machine that ran the
@@ -454,7 +457,9 @@ def scaling(results: list[dict]) -> list[dict]:
             machine = math.log(large_probe / small_probe) / math.log(size_ratio)
             for row in rows:
                 if (row["from_claims"], row["to_claims"]) == (small["claims"], large["claims"]):
-                    row["exponent_for_the_machine"] = round(row["exponent"] - machine, 3)
+                    row["exponent_for_the_machine"] = round(row["_slope"] - machine, 3)
+    for row in rows:
+        del row["_slope"]
     return rows
 
 

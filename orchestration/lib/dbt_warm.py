@@ -113,37 +113,46 @@ def _serve(listener_fd: int) -> int:
         return 0  # the starter closed our stdin before any launcher came: nothing to run
     connection, _ = listener.accept()
     listener.close()  # later launchers get no answer and run dbt themselves
-    connection.sendall(f"ready {os.getpid()}\n".encode())
-    payload, fds = _receive(connection)
-    if payload is None or len(fds) != 3:
-        return 1
-    for target, fd in enumerate(fds):
-        os.dup2(fd, target)
-        os.close(fd)
-    os.chdir(payload["cwd"])
-    os.environ.clear()
-    os.environ.update(payload["env"])
-    sys.argv = [payload["dbt"], *payload["args"]]
     # The signals the launcher forwards act here as on a dbt the job started itself. This process
     # inherited its starter's dispositions, and one started with SIGINT ignored (a background job
-    # of a script, `nohup`: the shell sets SIG_IGN there, and Python then installs no handler)
-    # ignored dagster-dbt's cancel: dbt ran on. A dbt started by the job's own process gets the
-    # defaults (Python's handlers end at exec): KeyboardInterrupt on SIGINT, death on SIGTERM.
+    # of a script: the shell sets SIG_IGN there, and Python then installs no handler) ignored
+    # dagster-dbt's cancel: dbt ran on. A dbt started by the job's own process gets the defaults
+    # (Python's handlers end at exec): KeyboardInterrupt on SIGINT, death on SIGTERM. Set before
+    # the launcher learns this pid ("ready"), so no signal it forwards can arrive before them.
     signal.signal(signal.SIGINT, signal.default_int_handler)
     signal.signal(signal.SIGTERM, signal.SIG_DFL)
-    # dagster-dbt reads dbt's JSON lines as they come (it sets PYTHONUNBUFFERED for dbt)
-    sys.stdout.reconfigure(line_buffering=True, write_through=True)  # type: ignore[union-attr]
-    sys.stderr.reconfigure(line_buffering=True, write_through=True)  # type: ignore[union-attr]
-    code: int = 0
+    code: int = 130  # interrupted before dbt started: the shell's status for SIGINT
     try:
-        cli.main(args=payload["args"], prog_name="dbt")
-    except SystemExit as exit_:
-        code = exit_.code if isinstance(exit_.code, int) else (0 if exit_.code is None else 1)
-    except BaseException:  # what the dbt console script would have printed before dying
-        import traceback
+        connection.sendall(f"ready {os.getpid()}\n".encode())
+        payload, fds = _receive(connection)
+        if payload is None or len(fds) != 3:
+            return 1
+        for target, fd in enumerate(fds):
+            os.dup2(fd, target)
+            os.close(fd)
+        os.chdir(payload["cwd"])
+        os.environ.clear()
+        os.environ.update(payload["env"])
+        sys.argv = [payload["dbt"], *payload["args"]]
+        # dagster-dbt reads dbt's JSON lines as they come (it sets PYTHONUNBUFFERED for dbt)
+        sys.stdout.reconfigure(line_buffering=True, write_through=True)  # type: ignore[union-attr]
+        sys.stderr.reconfigure(line_buffering=True, write_through=True)  # type: ignore[union-attr]
+        code = 0
+        try:
+            cli.main(args=payload["args"], prog_name="dbt")
+        except SystemExit as exit_:
+            code = exit_.code if isinstance(exit_.code, int) else (0 if exit_.code is None else 1)
+        except BaseException:  # what the dbt console script would have printed before dying
+            import traceback
 
-        traceback.print_exc()
-        code = 1
+            traceback.print_exc()
+            code = 1
+    except KeyboardInterrupt:
+        pass  # before dbt ran (130), or after it set its status: the clean-up below still runs
+    finally:
+        # a late SIGINT (a terminal's Ctrl-C reaches this process, and the launcher forwards its own
+        # too) must not cut short the clean-up, the log's flush or the exit status
+        signal.signal(signal.SIGINT, signal.SIG_IGN)
     sys.stdout.flush()
     sys.stderr.flush()
     _close_warehouse()

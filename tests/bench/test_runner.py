@@ -352,6 +352,8 @@ def test_a_builds_breakdown_names_dbt_time_and_the_slowest_nodes_and_tables(tmp_
     assert text.endswith("; publish 3.6 s (slowest: fct_claims 3.5 s, dim_payers 0.0 s)")
     with_wall = _breakdown_text({"wall_seconds": 20.0, "publish_seconds": 3.6, "breakdown": breakdown})
     assert "; the rest 4.1 s (start-up" in with_wall  # 20.0 - 12.35 - 3.6
+    # a build that published nothing: the current snapshot's times are an earlier build's
+    assert "slowest_tables" not in build_breakdown(tmp_path, published_before=snapshot)
     # an old snapshot without per-table seconds: the publish is still named, without tables
     (snapshot / "manifest.json").write_text(json.dumps({"tables": {}}))
     assert "slowest_tables" not in build_breakdown(tmp_path)
@@ -393,7 +395,7 @@ def test_the_scaling_exponent_for_the_machine_takes_out_what_the_probe_says_the_
     assert "| build | 1,000 → 10,000 | 1.114 | 1.0 |" in text
     assert "| build | 10,000 → 100,000 | 1.0 |  |" in text  # no probe at 100,000: left blank
     assert "10,000: before loads 1.20 s, after build 1.40 s" in text
-    probe = machine_probe(rounds=1)
+    probe = machine_probe(rounds=1, rows=1_000_000, loop=10_000)
     assert probe["seconds"] == round(probe["duckdb_seconds"] + probe["python_seconds"], 3) > 0
 
 

@@ -178,6 +178,9 @@ def test_an_interrupt_reaches_dbt_and_the_launcher_exits_with_it(tmp_path: Path)
         launcher.send_signal(signal.SIGINT)
         rest = launcher.communicate(timeout=90)[0]
         assert launcher.returncode not in (0, None), rest
+        # stopped by the interrupt, not by some other failure ("KeyboardInterrupt" when it came
+        # during dbt's start, "Exited because of keyboard interrupt" when it cancelled the query)
+        assert "keyboard" in rest.lower(), rest
         assert warm.wait(timeout=30) is not None
 
 

@@ -523,20 +523,26 @@ def to_markdown(report: dict) -> str:
                 f"| {row['stage']} | {row['from_claims']:,} → {row['to_claims']:,} | {row['exponent']} |"
                 + (f" {row.get('exponent_for_the_machine', '')} |" if adjusted else "")
             )
-        if adjusted:
-            probes = "; ".join(
-                f"{result['claims']:,}: "
-                + ", ".join(
-                    f"{when.replace('_', ' ')} {probe['seconds']:.2f} s"
-                    for when, probe in result["machine_probe"].items()
-                )
-                for result in report["results"]
-                if result.get("machine_probe")
+    probes = "; ".join(
+        f"{result['claims']:,}: "
+        + ", ".join(
+            f"{when.replace('_', ' ')} {probe['seconds']:.2f} s"
+            for when, probe in result["machine_probe"].items()
+        )
+        for result in report["results"]
+        if result.get("machine_probe")
+    )
+    if probes:
+        adjusted = any("exponent_for_the_machine" in row for row in report.get("scaling", []))
+        lines.append(
+            f"\nMachine probe (the same DuckDB aggregate and Python loop at each size; more seconds, a "
+            f"slower machine): {probes}."
+            + (
+                " The scaling table's last column divides each size's times by its mean probe."
+                if adjusted
+                else ""
             )
-            lines.append(
-                f"\nMachine probe (the same DuckDB aggregate and Python loop at each size; more seconds, a "
-                f"slower machine): {probes}. The last column divides each size's times by its mean probe."
-            )
+        )
     for result in report["results"]:
         build = next((stage for stage in result["stages"] if stage["stage"] == "dbt build + publish"), None)
         if build is not None and _breakdown_text(build):

@@ -395,6 +395,7 @@ def test_the_scaling_exponent_for_the_machine_takes_out_what_the_probe_says_the_
     assert "| build | 1,000 → 10,000 | 1.114 | 1.0 |" in text
     assert "| build | 10,000 → 100,000 | 1.0 |  |" in text  # no probe at 100,000: left blank
     assert "10,000: before loads 1.20 s, after build 1.40 s" in text
+    assert "The scaling table's last column divides each size's times by its mean probe." in text
     probe = machine_probe(rounds=1, rows=1_000_000, loop=10_000)
     assert probe["seconds"] == round(probe["duckdb_seconds"] + probe["python_seconds"], 3) > 0
 

@@ -12,10 +12,12 @@ memory at the fork.
 
 from __future__ import annotations
 
+import gc
 import os
 import subprocess
 import threading
 import time
+from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -120,3 +122,15 @@ def measure(command: list[str], env: dict[str, str] | None = None, cwd: Path | N
     return Measured(
         process.returncode, wall, cpu, peak_kb / 1024, output.get("stdout", ""), output.get("stderr", "")
     )
+
+
+def best_wall_seconds(function: Callable[[], object], repeat: int = 1) -> float:
+    """Best wall time of ``repeat`` runs of ``function`` in this process, each after a garbage
+    collection (the machine is shared: the minimum is the least disturbed)."""
+    best = float("inf")
+    for _ in range(repeat):
+        gc.collect()
+        start = time.perf_counter()
+        function()
+        best = min(best, time.perf_counter() - start)
+    return best

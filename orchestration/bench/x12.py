@@ -23,12 +23,12 @@ import statistics
 import sys
 import tempfile
 import time
-from collections.abc import Callable
 from concurrent.futures import ProcessPoolExecutor, ThreadPoolExecutor
 from multiprocessing import get_context
 from pathlib import Path
 from typing import Any
 
+from orchestration.bench.runner import best_wall_seconds
 from orchestration.lib.loader import _chunks, _parse_x12_chunk
 from orchestration.lib.x12 import parse_files_parallel, parse_x12
 from orchestration.lib.x12.columnar835 import columnar_candidate, read_835_columnar
@@ -245,17 +245,6 @@ def _naive_split(data: bytes) -> int:
     return len(rows)
 
 
-def _timed(function: Callable[[], object], repeat: int = 1) -> float:
-    """Best wall time of ``repeat`` runs (the machine is shared: the minimum is the least disturbed)."""
-    best = float("inf")
-    for _ in range(repeat):
-        gc.collect()
-        start = time.perf_counter()
-        function()
-        best = min(best, time.perf_counter() - start)
-    return best
-
-
 def _peak_rss_mb() -> float:
     return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
 
@@ -294,7 +283,7 @@ def _oxedi_seconds(blobs: list[bytes], repeat: int) -> tuple[float | None, str]:
                 pa.table(tables[name])
 
     note = "oxedi.parse + every table to pyarrow (its tables are Arrow already)"
-    return _timed(run, repeat), note + _refused_note(readable, blobs)
+    return best_wall_seconds(run, repeat), note + _refused_note(readable, blobs)
 
 
 def _fresh_dir(prefix: str) -> Path:
@@ -431,7 +420,7 @@ def _pyx12_seconds(data: bytes, limit: int) -> tuple[float | None, int, str]:
                 for _node in pyx12.x12context.X12ContextReader(params, errh, handle).iter_segments():
                     pass
 
-        seconds = _timed(run)
+        seconds = best_wall_seconds(run)
     finally:
         path.unlink()
     return seconds, len(sample.encode()), "pyx12 X12ContextReader.iter_segments, on a prefix"
@@ -498,17 +487,17 @@ def measure_x12(paths: list[Path], pyx12_bytes: int = 1_000_000, repeat: int = 3
         with ThreadPoolExecutor(max_workers=2) as pool:
             list(pool.map(lambda chunk: _parse_x12_chunk(chunk, False, alone=alone), chunks))
 
-    one = _timed(ours, repeat)
+    one = best_wall_seconds(ours, repeat)
     rss_ours = _peak_rss_mb()
-    one_arrow = _timed(ours_arrow, repeat)
-    one_columnar = _timed(ours_columnar, repeat)
-    one_chunked = _timed(ours_chunked_arrow, repeat)
-    two_chunked = _timed(ours_chunked_arrow_2, repeat)
-    two_chunked_threads = _timed(ours_chunked_arrow_2_threads, repeat)
-    tokenizing = _timed(lambda: [tokenize(blob) for blob in blobs], repeat)
-    naive = _timed(lambda: [_naive_split(blob) for blob in blobs], repeat)
-    two_arrow = _timed(lambda: parse_files_parallel(list(paths), processes=2, arrow=True), repeat)
-    two_tuples = _timed(lambda: parse_files_parallel(list(paths), processes=2), 1)
+    one_arrow = best_wall_seconds(ours_arrow, repeat)
+    one_columnar = best_wall_seconds(ours_columnar, repeat)
+    one_chunked = best_wall_seconds(ours_chunked_arrow, repeat)
+    two_chunked = best_wall_seconds(ours_chunked_arrow_2, repeat)
+    two_chunked_threads = best_wall_seconds(ours_chunked_arrow_2_threads, repeat)
+    tokenizing = best_wall_seconds(lambda: [tokenize(blob) for blob in blobs], repeat)
+    naive = best_wall_seconds(lambda: [_naive_split(blob) for blob in blobs], repeat)
+    two_arrow = best_wall_seconds(lambda: parse_files_parallel(list(paths), processes=2, arrow=True), repeat)
+    two_tuples = best_wall_seconds(lambda: parse_files_parallel(list(paths), processes=2), 1)
     oxedi_seconds, oxedi_note = _oxedi_seconds(blobs, repeat)
     # like for like: the same bytes parsed AND stored in a new DuckDB file, by each
     # The runs are interleaved (ours, ours on 1 process, oxedi; again ...): this machine's speed drifts

@@ -23,7 +23,8 @@ import time
 from datetime import UTC, datetime
 from pathlib import Path
 
-from orchestration.bench.runner import Measured, measure
+from orchestration.bench.runner import Measured, best_wall_seconds, measure
+from orchestration.lib.publish import read_manifest
 from orchestration.settings import REPO_ROOT
 
 _DATED = re.compile(r"_(\d{8})_")
@@ -186,6 +187,12 @@ def hold_back_last_day(demo: Path, held: Path) -> str | None:
 _PUBLISHED = re.compile(r"(?:published snapshot \S+ \(as of [^)]*\) in|, published in) ([0-9.]+) s")
 
 
+def _publish_seconds(built: Measured) -> float | None:
+    """The publish step's own wall time, from `rcm build`'s output; None when it did not publish."""
+    published = _PUBLISHED.search(built.stdout + built.stderr)
+    return float(published.group(1)) if published else None
+
+
 PEER_SAMPLE_BYTES = 100_000_000
 
 
@@ -244,8 +251,7 @@ def bench_size(
 
     built = measure(_rcm("build"), env)
     _stage("dbt build + publish", built, stages=stages)
-    published = _PUBLISHED.search(built.stdout + built.stderr)
-    stages[-1]["publish_seconds"] = float(published.group(1)) if published else None
+    stages[-1]["publish_seconds"] = _publish_seconds(built)
     stages[-1]["breakdown"] = build_breakdown(home)
     result_probe["after_build"] = machine_probe()
 
@@ -285,10 +291,7 @@ def bench_size(
                 "build": _stage("increment build + publish", rebuilt, stages=measured),
                 "total_seconds": round(time.perf_counter() - started, 2),
             }
-            published = _PUBLISHED.search(rebuilt.stdout + rebuilt.stderr)
-            result["daily_increment"]["build"]["publish_seconds"] = (
-                float(published.group(1)) if published else None
-            )
+            result["daily_increment"]["build"]["publish_seconds"] = _publish_seconds(rebuilt)
             result["daily_increment"]["build"]["breakdown"] = build_breakdown(home, snapshot_before)
         except StageFailed as error:
             error.stages = stages + measured  # the main stages, then the increment's up to the failure
@@ -323,21 +326,13 @@ def machine_probe(rounds: int = 3, rows: int = PROBE_ROWS, loop: int = PROBE_LOO
     slower machine from a worse slope (``scaling``)."""
     import duckdb
 
-    def best(work) -> float:
-        times = []
-        for _ in range(rounds):
-            started = time.perf_counter()
-            work()
-            times.append(time.perf_counter() - started)
-        return min(times)
-
     con = duckdb.connect()
     try:
         query = f"select sum(hash(i)) from range({int(rows)}) t(i)"  # noqa: S608 (an int)
-        duck = best(lambda: con.execute(query).fetchone())
+        duck = best_wall_seconds(lambda: con.execute(query).fetchone(), rounds)
     finally:
         con.close()
-    python = best(lambda: sum(i * i for i in range(loop)))
+    python = best_wall_seconds(lambda: sum(i * i for i in range(loop)), rounds)
     duck, python = round(duck, 3), round(python, 3)
     return {"duckdb_seconds": duck, "python_seconds": python, "seconds": round(duck + python, 3)}
 
@@ -379,7 +374,7 @@ def build_breakdown(home: Path, published_before: Path | None = None) -> dict:
     snapshot = _current_snapshot(home)
     if snapshot is not None and snapshot != published_before:
         try:
-            manifest = json.loads((snapshot / "manifest.json").read_text(encoding="utf-8"))
+            manifest = read_manifest(snapshot)
             tables = sorted(((float(v), k) for k, v in manifest["seconds"].items()), reverse=True)
             breakdown["slowest_tables"] = [
                 {"table": table, "seconds": round(seconds, 2)} for seconds, table in tables[:SLOWEST]

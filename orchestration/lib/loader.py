@@ -47,6 +47,7 @@ from orchestration.lib.csv_extracts import (
     read_csv_text,
     typed_table,
 )
+from orchestration.lib.huge_pages import without_huge_pages
 from orchestration.lib.raw_schema import RAW_SCHEMA, TABLES
 from orchestration.lib.warehouse import open_warehouse, writer_lock
 from orchestration.settings import Settings, get_settings
@@ -1927,7 +1928,13 @@ def load_files(
     files = collect_files(paths)
     workers = (processes or ingest_processes_from_env()) if parser is None else 1
     results: list[FileResult] = []
-    with writer_lock(settings, timeout=lock_timeout, purpose="load_files"), open_warehouse(settings) as con:
+    # huge pages off while loading: the reader's short-lived arrays paid for them in system time
+    # (orchestration.lib.huge_pages)
+    with (
+        without_huge_pages(),
+        writer_lock(settings, timeout=lock_timeout, purpose="load_files"),
+        open_warehouse(settings) as con,
+    ):
         if not PRESERVE_INSERTION_ORDER:
             con.execute("set preserve_insertion_order = false")
         unchanged: dict[Path, FileResult] = {}

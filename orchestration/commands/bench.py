@@ -78,11 +78,24 @@ def _machine() -> dict:
         "python": platform.python_version(),
         "duckdb": duckdb.__version__,
         "platform": platform.platform(),
+        # the kernel's huge-page policy moves load times by a fifth or more (orchestration.lib.huge_pages)
+        "transparent_huge_pages": _huge_page_mode(),
         "when": datetime.now(UTC).isoformat(timespec="seconds"),
         "code": _code_revision(),
         # what the run was told that changes its figures (2GB and 2 when unset)
         "settings": {name: os.environ[name] for name in _SETTINGS_MEASURED if os.environ.get(name)},
     }
+
+
+def _huge_page_mode(path: Path = Path("/sys/kernel/mm/transparent_hugepage/enabled")) -> str | None:
+    """The selected word of the kernel's transparent huge page setting ("always", "madvise", "never"),
+    None where there is none (not Linux)."""
+    try:
+        text = path.read_text()
+    except OSError:
+        return None
+    start, end = text.find("["), text.find("]")
+    return text[start + 1 : end] if 0 <= start < end else text.strip() or None
 
 
 # The settings that move a run's figures: the memory cap changes every build's peak (a 1,000,000-claim
@@ -148,6 +161,7 @@ def _figures(name: str, measured: Measured, input_bytes: int, rows: int) -> dict
         "stage": name,
         "wall_seconds": round(wall, 3),
         "cpu_seconds": round(measured.cpu_seconds, 3),
+        "system_seconds": round(measured.system_seconds, 3),
         "peak_rss_mb": round(measured.peak_rss_mb, 1),
         "input_bytes": input_bytes,
         "rows": rows,
@@ -467,7 +481,15 @@ def _code_and_settings(machine: dict) -> str:
     written before these facts were recorded."""
     facts = [f"code {machine['code']}"] if machine.get("code") else []
     facts += [f"{name}={value}" for name, value in sorted(machine.get("settings", {}).items())]
+    if machine.get("transparent_huge_pages"):
+        facts.append(f"transparent huge pages {machine['transparent_huge_pages']}")
     return "".join(f", {fact}" for fact in facts)
+
+
+def _cpu(stage: dict) -> str:
+    """CPU seconds, with the system (kernel) share in parentheses where the stage recorded it."""
+    system = stage.get("system_seconds")
+    return f"{stage['cpu_seconds']:.1f}" + (f" ({system:.1f})" if system is not None else "")
 
 
 def to_markdown(report: dict) -> str:
@@ -477,7 +499,7 @@ def to_markdown(report: dict) -> str:
         f"Python {machine['python']}, DuckDB {machine['duckdb']}; run {machine['when']}"
         f"{_code_and_settings(machine)}.",
         "",
-        "| claims | stage | wall s | CPU s | peak RSS MB | input MB | rows | MB/s | rows/s |",
+        "| claims | stage | wall s | CPU s (system) | peak RSS MB | input MB | rows | MB/s | rows/s |",
         "|---:|---|---:|---:|---:|---:|---:|---:|---:|",
     ]
     for result in report["results"]:
@@ -485,7 +507,7 @@ def to_markdown(report: dict) -> str:
             label = f"{stage['stage']} **FAILED**" if stage.get("failed") else stage["stage"]
             lines.append(
                 f"| {result['claims']:,} | {label} | {stage['wall_seconds']:.1f} | "
-                f"{stage['cpu_seconds']:.1f} | {stage['peak_rss_mb']:.0f} | "
+                f"{_cpu(stage)} | {stage['peak_rss_mb']:.0f} | "
                 f"{stage['input_bytes'] / 1e6:.1f} | {stage['rows']:,} | {stage['mb_per_second'] or ''} | "
                 f"{stage['rows_per_second'] or ''} |"
             )

@@ -88,7 +88,14 @@ def console_main() -> None:
     after `rcm build`'s last line at 1,000,000 claims). So the output is flushed, logging shut
     down, and the process ends there. An exception still takes the normal way out, with its
     traceback. Tests call ``main()``, which returns.
+
+    Before the command: transparent huge pages off for this process and every process it starts
+    (orchestration.lib.huge_pages: a fifth off the 1M demo's full build where the kernel uses them
+    whenever it can).
     """
+    from orchestration.lib.huge_pages import turn_off_for_this_process
+
+    turn_off_for_this_process()
     code = main()
     sys.stdout.flush()
     sys.stderr.flush()

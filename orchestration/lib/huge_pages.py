@@ -1,18 +1,20 @@
-"""Transparent huge pages off for the span of a load (Linux ``prctl(PR_SET_THP_DISABLE)``).
+"""Transparent huge pages off for `rcm` and its processes (Linux ``prctl(PR_SET_THP_DISABLE)``).
 
 Where the kernel backs memory with huge pages whenever it can (``/sys/kernel/mm/transparent_hugepage/
-enabled`` set to ``always``, the default of Red Hat-family systems and of our CI machines), the 835
-reader's short-lived arrays made the loader spend more time in the kernel than it saved: each fresh
-2 MB region is zeroed whole on its first touch, and the allocators hand memory back and take it
-again batch after batch. Loading the 100k demo's 1,219 small 835s took 4.11-4.45 s (1.88-2.60 s of
-it system time) with huge pages and 3.22-3.39 s (0.99-1.45 s) without; the 1M demo's 835s
-19.5-21.0 s against 16.4-17.0 s, with a lower peak (docs/benchmarks.md, "Runs of 2026-12-02
-06:32"). Where huge pages are only used on request (``madvise``, or ``never``) this changes nothing.
+enabled`` set to ``always``, the default of Red Hat-family systems and of our CI machines), short-lived
+large allocations cost more in the kernel than huge pages save: each fresh 2 MB region is zeroed whole
+on its first touch, and the allocators hand memory back and take it again. Measured on such a machine
+(docs/benchmarks.md, "Runs of 2026-12-02 06:32"):
+- loading the 100k demo's 1,219 small 835s: 4.11-5.16 s (system time 1.9-4.1 s) with huge pages,
+  3.22-3.62 s (1.0-1.9 s) without; the 1M demo's 835s 18.9-21.0 s against 15.0-18.5 s;
+- the 1M demo's full `rcm build` (dbt and DuckDB): 157.6 and 189.7 s against 136.1 and 145.3 s;
+- the daily increment's build: no difference (23.2-25.8 s either way).
+Where huge pages are only used on request (``madvise``, or ``never``) none of this changes anything.
 
-The setting is the process's, inherited by processes it starts (837 parser workers started during a
-load inherit it; the dbt process ``rcm build`` starts ahead does not, it is started before the load).
-It is restored when the last load running in the process ends. ``RCM_LOADER_HUGE_PAGES=keep`` leaves
-the kernel's choice alone (to measure both ways).
+The `rcm` console script turns them off for its process at start (``turn_off_for_this_process``);
+the setting is inherited by every process it starts (dbt, parser workers). ``load_files`` also turns
+them off for its span (``without_huge_pages``), for callers that are not `rcm` (Dagster's own
+processes, tests). ``RCM_HUGE_PAGES=keep`` leaves the kernel's choice alone (to measure both ways).
 """
 
 from __future__ import annotations
@@ -25,7 +27,7 @@ from collections.abc import Iterator
 
 PR_SET_THP_DISABLE = 41
 PR_GET_THP_DISABLE = 42
-KEEP_ENV = "RCM_LOADER_HUGE_PAGES"
+KEEP_ENV = "RCM_HUGE_PAGES"
 
 _lock = threading.Lock()
 _holders = 0
@@ -51,6 +53,22 @@ def huge_pages_disabled() -> bool | None:
     return None if answer < 0 else bool(answer)
 
 
+def _keep() -> bool:
+    return os.environ.get(KEEP_ENV, "").strip().lower() == "keep"
+
+
+def turn_off_for_this_process() -> bool:
+    """Huge pages off for this process and the processes it starts from now on, for good (the `rcm`
+    console script, at its start); returns whether they are off."""
+    if _keep():
+        return bool(huge_pages_disabled())
+    prctl = _prctl()
+    if prctl is None:
+        return False
+    with _lock:
+        return prctl(PR_SET_THP_DISABLE, 1, 0, 0, 0) == 0 or bool(huge_pages_disabled())
+
+
 @contextlib.contextmanager
 def without_huge_pages() -> Iterator[bool]:
     """Turn transparent huge pages off for this process while the block runs; yields whether they
@@ -58,7 +76,7 @@ def without_huge_pages() -> Iterator[bool]:
     on, the last out restores what was there before. A setting made before (by the caller, or
     inherited) is left as it was."""
     global _holders, _restore
-    if os.environ.get(KEEP_ENV, "").strip().lower() == "keep":
+    if _keep():
         yield bool(huge_pages_disabled())
         return
     prctl = _prctl()

@@ -1928,8 +1928,8 @@ def load_files(
     files = collect_files(paths)
     workers = (processes or ingest_processes_from_env()) if parser is None else 1
     results: list[FileResult] = []
-    # huge pages off while loading: the reader's short-lived arrays paid for them in system time
-    # (orchestration.lib.huge_pages)
+    # huge pages off while loading (already so under `rcm`): the reader's short-lived arrays paid
+    # for them in system time (orchestration.lib.huge_pages)
     with (
         without_huge_pages(),
         writer_lock(settings, timeout=lock_timeout, purpose="load_files"),

@@ -1,7 +1,10 @@
-"""The loader turns transparent huge pages off while it loads, and gives the setting back after."""
+"""`rcm` runs with transparent huge pages off; the loader turns them off while it loads, and gives
+the setting back after."""
 
 from __future__ import annotations
 
+import subprocess
+import sys
 import threading
 from decimal import Decimal as D
 
@@ -19,8 +22,9 @@ REMIT = Remit("0001", D("100.00"), [balanced_claim("PCN1", "200.00", "100.00")])
 def linux_prctl(monkeypatch: pytest.MonkeyPatch) -> None:
     if huge_pages_disabled() is None:
         pytest.skip("no prctl(PR_GET_THP_DISABLE) here (not Linux, or a kernel older than 3.15)")
+    if huge_pages_disabled():
+        pytest.skip("this test process was started with huge pages off (under rcm?): nothing to turn off")
     monkeypatch.delenv(huge_pages.KEEP_ENV, raising=False)
-    assert huge_pages_disabled() is False  # what every test below starts from, and must leave
 
 
 def test_off_inside_restored_after() -> None:
@@ -84,3 +88,29 @@ def test_a_load_runs_without_huge_pages_and_restores_them(settings, files) -> No
     assert result.status == "loaded"
     assert during == [True]
     assert huge_pages_disabled() is False
+
+
+def _rcm_status(env: dict[str, str]) -> str:
+    """What the `rcm` console script's process says of its huge pages while its command runs."""
+    command = (
+        "import orchestration.cli as cli\n"
+        "status = lambda: open('/proc/self/status').read().split('THP_enabled:')[1].split()[0]\n"
+        "cli.main = lambda: print(status(), flush=True) or 0\n"
+        "cli.console_main()\n"
+    )
+    done = subprocess.run(
+        [sys.executable, "-c", command], capture_output=True, text=True, env=env, timeout=60
+    )
+    assert done.returncode == 0, done.stderr
+    return done.stdout.strip()
+
+
+def test_the_rcm_command_runs_without_huge_pages(monkeypatch: pytest.MonkeyPatch) -> None:
+    import os
+    from pathlib import Path
+
+    if "THP_enabled:" not in Path("/proc/self/status").read_text():
+        pytest.skip("this kernel's /proc/<pid>/status has no THP_enabled line (older than 5.0)")
+    env = {key: value for key, value in os.environ.items() if key != huge_pages.KEEP_ENV}
+    assert _rcm_status(env) == "0"  # THP_enabled 0: off for the command and what it starts
+    assert _rcm_status({**env, huge_pages.KEEP_ENV: "keep"}) == "1"

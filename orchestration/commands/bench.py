@@ -100,7 +100,7 @@ def _huge_page_mode(path: Path = Path("/sys/kernel/mm/transparent_hugepage/enabl
 
 # The settings that move a run's figures: the memory cap changes every build's peak (a 1,000,000-claim
 # build peaked at 2.5 GB under the default 2GB and at 3.9 GB under 4GB), the processes the loads.
-_SETTINGS_MEASURED = ("RCM_DUCKDB_MEMORY_LIMIT", "RCM_INGEST_PROCESSES")
+_SETTINGS_MEASURED = ("RCM_DUCKDB_MEMORY_LIMIT", "RCM_INGEST_PROCESSES", "RCM_HUGE_PAGES")
 
 
 def _code_revision(root: Path = REPO_ROOT) -> str:

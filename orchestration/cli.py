@@ -90,8 +90,8 @@ def console_main() -> None:
     traceback. Tests call ``main()``, which returns.
 
     Before the command: transparent huge pages off for this process and every process it starts
-    (orchestration.lib.huge_pages: a fifth off the 1M demo's full build where the kernel uses them
-    whenever it can).
+    (orchestration.lib.huge_pages: Arrow's allocator asks for them and the kernel then zeroes them
+    again and again; 14-23 % off the 1M demo's full build, ADR 0013).
     """
     from orchestration.lib.huge_pages import turn_off_for_this_process
 

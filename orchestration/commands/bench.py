@@ -431,44 +431,31 @@ def scaling(results: list[dict]) -> list[dict]:
     """Log-log slope of wall time over size between consecutive sizes, per stage (1.0 = linear)."""
     rows = []
     for small, large in itertools.pairwise(results):
-        size_ratio = large["claims"] / small["claims"]
+        size_ratio = math.log(large["claims"] / small["claims"])
         by_name = {stage["stage"]: stage for stage in small["stages"]}
-        for stage in large["stages"]:
-            before = by_name.get(stage["stage"])
-            if not before or not before["wall_seconds"] or not stage["wall_seconds"]:
-                continue
-            slope = math.log(stage["wall_seconds"] / before["wall_seconds"]) / math.log(size_ratio)
-            rows.append(
-                {
-                    "stage": stage["stage"],
-                    "from_claims": small["claims"],
-                    "to_claims": large["claims"],
-                    "exponent": round(slope, 3),
-                    "_slope": slope,
-                }
-            )
+        timed = [  # (stage, seconds at the small size, at the large one)
+            (stage["stage"], before["wall_seconds"], stage["wall_seconds"])
+            for stage in large["stages"]
+            if (before := by_name.get(stage["stage"])) and before["wall_seconds"] and stage["wall_seconds"]
+        ]
         before_total, after_total = _end_to_end(small), _end_to_end(large)
         if before_total and after_total:
-            slope = math.log(after_total / before_total) / math.log(size_ratio)
-            rows.append(
-                {
-                    "stage": "load + build + publish",
-                    "from_claims": small["claims"],
-                    "to_claims": large["claims"],
-                    "exponent": round(slope, 3),
-                    "_slope": slope,
-                }
-            )
+            timed.append(("load + build + publish", before_total, after_total))
         # the same slopes with each size's times divided by its machine probe: a machine that ran the
         # larger size 1.3x slower no longer reads as a slope 0.11 worse (log 1.3 / log 10)
         small_probe, large_probe = _probe_seconds(small), _probe_seconds(large)
-        if small_probe and large_probe:
-            machine = math.log(large_probe / small_probe) / math.log(size_ratio)
-            for row in rows:
-                if (row["from_claims"], row["to_claims"]) == (small["claims"], large["claims"]):
-                    row["exponent_for_the_machine"] = round(row["_slope"] - machine, 3)
-    for row in rows:
-        del row["_slope"]
+        machine = math.log(large_probe / small_probe) / size_ratio if small_probe and large_probe else None
+        for name, before_seconds, after_seconds in timed:
+            slope = math.log(after_seconds / before_seconds) / size_ratio
+            row = {
+                "stage": name,
+                "from_claims": small["claims"],
+                "to_claims": large["claims"],
+                "exponent": round(slope, 3),
+            }
+            if machine is not None:
+                row["exponent_for_the_machine"] = round(slope - machine, 3)
+            rows.append(row)
     return rows
 
 
@@ -528,8 +515,8 @@ def to_markdown(report: dict) -> str:
             f"| {result['claims']:,} | **load + build + publish** | **{end_to_end:.1f}** | | "
             f"**{peak:.0f}** | | | | |"
         )
+    adjusted = any("exponent_for_the_machine" in row for row in report.get("scaling", []))
     if report["scaling"]:
-        adjusted = any("exponent_for_the_machine" in row for row in report["scaling"])
         lines += [
             "",
             "| stage | sizes | scaling exponent |" + (" for the machine probe |" if adjusted else ""),
@@ -550,7 +537,6 @@ def to_markdown(report: dict) -> str:
         if result.get("machine_probe")
     )
     if probes:
-        adjusted = any("exponent_for_the_machine" in row for row in report.get("scaling", []))
         lines.append(
             f"\nMachine probe (the same DuckDB aggregate and Python loop at each size; more seconds, a "
             f"slower machine): {probes}."

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import statistics
 import sys
 import textwrap
 from pathlib import Path
@@ -149,11 +150,19 @@ def test_markdown_table_names_machine_and_end_to_end_total() -> None:
     )
     assert "| oxedi, parse only | n/a | n/a |" in text
     assert (
-        "| naive `split` of segments and elements, one thread | 34.37 | **2.15×** parse; 1.09× into DuckDB |"
+        "| naive `split` of segments and elements, one thread | 34.37 | **2.15×** parse best; 1.09× into DuckDB |"
         in text
-    )
+    )  # a report from before the rounds were kept says nothing of them
     assert "| pyx12, extrapolated from 114,644 bytes | 0.38 | **194.37×** |" in text
     assert "X12 835 readers on one synthetic 10.0 MB 835" in text
+    report["results"][0]["x12_peers"] |= {
+        "ratio_ours_2_threads_loader_chunks_vs_naive_split_per_round": [0.91, 1.04, 0.88],
+        "ratio_ours_2_threads_loader_chunks_vs_naive_split_median_of_rounds": 0.91,
+    }
+    assert (
+        "| naive `split` of segments and elements, one thread | 34.37 "
+        "| **2.15×** parse best; rounds 0.91, 1.04, 0.88, median 0.91×; 1.09× into DuckDB |"
+    ) in to_markdown(report)
     assert "| oxedi into DuckDB (its tables in one transaction) | 31.25 | **n/a×** best" not in text
     assert "| oxedi into DuckDB (its tables in one transaction) | 31.25 | **n/a** best; rounds n/a |" in text
 
@@ -264,10 +273,34 @@ def test_the_large_file_peers_run_on_one_synthetic_835_and_leave_nothing(tmp_pat
     assert list(tmp_path.iterdir()) == []
 
 
+def test_two_readers_are_timed_in_adjacent_runs_taking_turns_to_go_first(monkeypatch) -> None:
+    """``_interleaved``: one run of each per round, the first alternating, each round's ratio the
+    peer's seconds over ours, and the best of each; a fake clock makes every figure exact."""
+    from orchestration.bench import x12
+
+    clock = [0.0]
+    calls: list[str] = []
+
+    def run(name: str, seconds: list[float]):
+        def function() -> None:
+            calls.append(name)
+            clock[0] += seconds[len([call for call in calls if call == name]) - 1]
+
+        return function
+
+    monkeypatch.setattr(x12.time, "perf_counter", lambda: clock[0])
+    ours = run("ours", [1.0, 2.0, 0.5, 1.0])
+    peer = run("peer", [0.9, 2.2, 0.6, 0.25])
+    best_ours, best_peer, ratios = x12._interleaved(ours, peer, 4)
+    assert calls == ["ours", "peer", "peer", "ours", "ours", "peer", "peer", "ours"]
+    assert (best_ours, best_peer) == (0.5, 0.25)
+    assert ratios == [0.9, 1.1, 1.2, 0.25]
+
+
 def test_the_readers_are_compared_in_a_process_of_their_own(tmp_path) -> None:
     """``x12_peers_apart`` runs ``measure_x12`` in a child (not in the bench's grown heap) and reads
     its report; a child that fails is reported, not taken for figures."""
-    from orchestration.bench.x12 import build_835
+    from orchestration.bench.x12 import NAIVE_ROUNDS, build_835
     from orchestration.commands import bench
 
     path = tmp_path / "small.835"
@@ -279,6 +312,11 @@ def test_the_readers_are_compared_in_a_process_of_their_own(tmp_path) -> None:
         report["ours_into_duckdb_2_processes_mb_s"] / report["naive_split_mb_s"], 2
     )
     assert report["peak_rss_mb_parent"] < 1500  # the child's own heap, not the bench's
+    rounds = report["ratio_ours_2_threads_loader_chunks_vs_naive_split_per_round"]
+    assert len(rounds) == NAIVE_ROUNDS and all(ratio > 0 for ratio in rounds)
+    assert report["ratio_ours_2_threads_loader_chunks_vs_naive_split_median_of_rounds"] == round(
+        statistics.median(rounds), 2
+    )
     with pytest.raises(bench.PeersFailed, match=r"(?s)exit 1: .*FileNotFoundError"):
         bench.x12_peers_apart([tmp_path / "missing.835"], repeat=1)
 

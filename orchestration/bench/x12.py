@@ -469,7 +469,8 @@ def _loader_chunks(paths: list[Path], blobs: list[bytes]) -> list[list[tuple[str
 def measure_x12(paths: list[Path], pyx12_bytes: int = 1_000_000, repeat: int = 3) -> dict:
     """Measure every reader on the same files; returns the figures (MB = 10**6 bytes, wall time,
     best of ``repeat`` runs; pyx12 once, on a prefix of the first file, extrapolated). Our loader
-    and oxedi are also timed parsing and storing the files in a new DuckDB file each."""
+    and oxedi are also timed parsing and storing the files in a new DuckDB file each, in rounds; our
+    two-thread parse and the naive split in at least ``NAIVE_ROUNDS`` rounds (``_interleaved``)."""
     import duckdb
     import pyarrow as pa
 

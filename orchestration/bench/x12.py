@@ -267,10 +267,7 @@ def _interleaved(
     for number in range(rounds):
         timed: dict[str, float] = {}
         for name in ("ours", "peer") if number % 2 == 0 else ("peer", "ours"):
-            gc.collect()
-            start = time.perf_counter()
-            (ours if name == "ours" else peer)()
-            timed[name] = time.perf_counter() - start
+            timed[name] = best_wall_seconds(ours if name == "ours" else peer)
         best_ours = min(best_ours, timed["ours"])
         best_peer = min(best_peer, timed["peer"])
         ratios.append(round(timed["peer"] / timed["ours"], 2))

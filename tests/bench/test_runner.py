@@ -284,7 +284,7 @@ def test_two_readers_are_timed_in_adjacent_runs_taking_turns_to_go_first(monkeyp
     def run(name: str, seconds: list[float]):
         def function() -> None:
             calls.append(name)
-            clock[0] += seconds[len([call for call in calls if call == name]) - 1]
+            clock[0] += seconds[calls.count(name) - 1]
 
         return function
 
